@@ -1,0 +1,45 @@
+#ifndef OPENMM_LIGAND_KERNELS_H_
+#define OPENMM_LIGAND_KERNELS_H_
+
+#include "LigandCouplingForce.h"
+#include "openmm/KernelImpl.h"
+#include "openmm/System.h"
+#include "openmm/Platform.h"
+#include <string>
+
+namespace OpenMMLigand {
+
+/**
+ * The platform-independent interface of the kernel that evaluates a LigandCouplingForce. Each platform's
+ * plugin provides an implementation through its KernelFactory.
+ */
+class CalcLigandCouplingForceKernel : public OpenMM::KernelImpl {
+public:
+    /** The kernel's name, as registered with KernelFactory. */
+    static std::string Name() {
+        return "CalcLigandCouplingForce";
+    }
+    CalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    }
+    /**
+     * Initialize the kernel.
+     *
+     * @param system                 the System this kernel is applied to
+     * @param force                  the LigandCouplingForce it evaluates (already validated)
+     * @param dispersionCoefficient  the ligand's share of the dispersion correction, in kJ/mol nm^3 (0 if unused)
+     */
+    virtual void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
+    /**
+     * Add the forces to the platform's force buffer and the dU/dlambda to its parameter derivatives.
+     *
+     * @return the potential energy (kJ/mol) if includeEnergy is true
+     */
+    virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
+    /** Copy the parameters that updateParametersInContext() may change (see there). */
+    virtual void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
+                                         double dispersionCoefficient) = 0;
+};
+
+} // namespace OpenMMLigand
+
+#endif

@@ -1,0 +1,51 @@
+#ifndef OPENMM_LIGAND_COUPLING_FORCE_IMPL_H_
+#define OPENMM_LIGAND_COUPLING_FORCE_IMPL_H_
+
+#include "LigandCouplingForce.h"
+#include "openmm/Kernel.h"
+#include "openmm/internal/ForceImpl.h"
+#include <map>
+#include <string>
+#include <vector>
+
+namespace OpenMMLigand {
+
+/** The ForceImpl of LigandCouplingForce: validates the force and drives its kernel. */
+class OPENMM_EXPORT_LIGAND LigandCouplingForceImpl : public OpenMM::ForceImpl {
+public:
+    LigandCouplingForceImpl(const LigandCouplingForce& owner);
+    void initialize(OpenMM::ContextImpl& context);
+    const LigandCouplingForce& getOwner() const {
+        return owner;
+    }
+    void updateContextState(OpenMM::ContextImpl& context, bool& forcesInvalid) {
+    }
+    double calcForcesAndEnergy(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy, int groups);
+    std::map<std::string, double> getDefaultParameters();
+    std::vector<std::string> getKernelNames();
+    void updateParametersInContext(OpenMM::ContextImpl& context);
+    /**
+     * Check a force against a System; throws OpenMMException naming the first problem found.
+     * Shared by initialize() and updateParametersInContext().
+     */
+    static void validate(const OpenMM::System& system, const LigandCouplingForce& force);
+    /**
+     * The ligand's share of NonbondedForce's long-range dispersion coefficient (kJ/mol nm^3): the coefficient
+     * computed with every particle's epsilon minus the one with the ligand's epsilons set to zero, both by
+     * OpenMM's own NonbondedForceImpl::calcDispersionCorrection so the sum matches NonbondedForce exactly.
+     * Zero unless the force is CutoffPeriodic with the dispersion correction on.
+     */
+    static double calcDispersionCoefficient(const OpenMM::System& system, const LigandCouplingForce& force);
+    /** The environment set that the force's settings mean (every non-ligand particle when left empty). */
+    static std::vector<int> resolveEnvironment(const LigandCouplingForce& force);
+private:
+    /** The settings updateParametersInContext() cannot change, each named, to say which one changed. */
+    static std::vector<std::pair<std::string, std::string> > fixedSettings(const LigandCouplingForce& force);
+    const LigandCouplingForce& owner;
+    std::vector<std::pair<std::string, std::string> > initialSettings;
+    OpenMM::Kernel kernel;
+};
+
+} // namespace OpenMMLigand
+
+#endif
