@@ -1,0 +1,295 @@
+// The LigandCouplingForce test bodies, written once and run on every platform that has the kernel
+// (Reference, CPU, and the GPU platforms in every precision when they are loaded).
+
+#include "LigandTestSystem.h"
+#include "openmm/OpenMMException.h"
+#include <functional>
+#include <gtest/gtest.h>
+
+using namespace LigandTest;
+using namespace OpenMM;
+using OpenMMLigand::LigandCouplingForce;
+
+class LigandCouplingForceTest : public ::testing::TestWithParam<PlatformConfig> {
+protected:
+    const PlatformConfig& config() const {
+        return GetParam();
+    }
+    /** Evaluate a System on this test's platform. */
+    Evaluation run(System& system, const std::vector<Vec3>& positions, double ls, double le, int groups = -1) {
+        VerletIntegrator integrator(0.001);
+        std::unique_ptr<Context> context(makeContext(system, config(), integrator));
+        context->setPositions(positions);
+        return evaluate(*context, ls, le, groups);
+    }
+    /** Evaluate a System on the Reference platform, in double precision: the expected values. */
+    static Evaluation reference(System& system, const std::vector<Vec3>& positions, double ls, double le) {
+        VerletIntegrator integrator(0.001);
+        Context context(system, integrator, Platform::getPlatformByName("Reference"));
+        context.setPositions(positions);
+        return evaluate(context, ls, le);
+    }
+};
+
+static const std::vector<std::pair<double, double> > lambdas = {{1.0, 1.0}, {0.5, 0.3}, {0.2, 1.0}, {1.0, 0.0}, {0.0, 0.0}};
+
+static void expectClose(double expected, double actual, double tolerance, double scale, const std::string& what) {
+    EXPECT_NEAR(expected, actual, tolerance * std::max(std::fabs(expected), scale)) << what;
+}
+
+TEST_P(LigandCouplingForceTest, MatchesCustomNonbondedForceFormulation) {
+    struct Case {
+        const char* name;
+        ForceSettings settings;
+        bool triclinic;
+    };
+    std::vector<Case> cases;
+    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic, LigandCouplingForce::CutoffPeriodic}) {
+        ForceSettings s;
+        s.method = method;
+        cases.push_back({"plain", s, false});
+        s.switching = true;
+        cases.push_back({"switching", s, false});
+        s.switching = false;
+        s.electrostatics = LigandCouplingForce::NoElectrostatics;
+        cases.push_back({"no electrostatics", s, false});
+    }
+    ForceSettings softcore;
+    softcore.alpha = 0.7;
+    softcore.a = 2;
+    softcore.b = 2;
+    softcore.c = 3;
+    softcore.beta = 0.4;
+    softcore.e = 2;
+    softcore.f = 2;
+    cases.push_back({"non-default softcore", softcore, false});
+    ForceSettings triclinic;
+    triclinic.switching = true;
+    cases.push_back({"triclinic box", triclinic, true});
+    ForceSettings noInternal;
+    noInternal.internalLJ = false;
+    cases.push_back({"no ligand-internal LJ", noInternal, false});
+
+    for (const Case& c : cases) {
+        TestSystem t = makeTestSystem(3.0, c.triclinic);
+        std::unique_ptr<System> ours(systemWith(t, {makeForce(t, c.settings)}));
+        std::unique_ptr<System> custom(systemWith(t, customEquivalent(t, c.settings)));
+        for (auto lambda : lambdas) {
+            std::stringstream label;
+            label << c.name << ", method " << c.settings.method << ", lambda (" << lambda.first << ", " << lambda.second << ")";
+            Evaluation expected = reference(*custom, t.positions, lambda.first, lambda.second);
+            Evaluation actual = run(*ours, t.positions, lambda.first, lambda.second);
+            expectClose(expected.energy, actual.energy, config().tolerance(), 1.0, label.str() + ": energy");
+            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().tolerance()) << label.str() << ": forces";
+            for (const char* name : {"lambda_sterics", "lambda_electrostatics"})
+                expectClose(expected.derivatives[name], actual.derivatives[name], config().tolerance(), 1.0,
+                            label.str() + ": d/d" + name);
+        }
+    }
+}
+
+TEST_P(LigandCouplingForceTest, RestoresNonbondedForceAtFullCoupling) {
+    // NonbondedForce with the ligand's epsilons zeroed, plus LigandCouplingForce carrying the ligand's
+    // Lennard-Jones (inter and intra) and its dispersion share, must equal the original NonbondedForce.
+    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic, LigandCouplingForce::CutoffPeriodic})
+        for (bool switching : {false, true}) {
+            TestSystem t = makeTestSystem(3.0, method == LigandCouplingForce::CutoffPeriodic && switching);
+            ForceSettings s;
+            s.method = method;
+            s.switching = switching;
+            s.electrostatics = LigandCouplingForce::NoElectrostatics;
+            s.dispersion = true;
+            auto makeNonbonded = [&](bool ligandOff) {
+                NonbondedForce* nb = new NonbondedForce();
+                nb->setNonbondedMethod((NonbondedForce::NonbondedMethod) method);
+                nb->setCutoffDistance(s.cutoff);
+                nb->setUseSwitchingFunction(switching);
+                nb->setSwitchingDistance(s.switchingDistance);
+                nb->setUseDispersionCorrection(true);
+                for (size_t i = 0; i < t.charge.size(); i++)
+                    nb->addParticle(t.charge[i], t.sigma[i], (ligandOff && i < t.ligand.size()) ? 0.0 : t.epsilon[i]);
+                for (auto& ex : t.exclusions)
+                    nb->addException(ex.first, ex.second, 0.0, 1.0, 0.0);
+                return nb;
+            };
+            std::unique_ptr<System> original(systemWith(t, {makeNonbonded(false)}));
+            std::unique_ptr<System> split(systemWith(t, {makeNonbonded(true), makeForce(t, s)}));
+            Evaluation expected = run(*original, t.positions, 1.0, 1.0);
+            Evaluation actual = run(*split, t.positions, 1.0, 1.0);
+            std::stringstream label;
+            label << "method " << method << (switching ? ", switching" : "");
+            expectClose(expected.energy, actual.energy, config().nonbondedTolerance(), 1.0, label.str() + ": energy");
+            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().nonbondedTolerance()) << label.str();
+        }
+}
+
+TEST_P(LigandCouplingForceTest, ForcesMatchFiniteDifferences) {
+    TestSystem t = makeTestSystem(3.0, true);
+    ForceSettings s;
+    s.switching = true;
+    s.beta = 0.3;
+    s.f = 2;
+    s.dispersion = true;
+    std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+    VerletIntegrator integrator(0.001);
+    std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+    double h = config().isDouble() ? 1e-5 : 2e-3;
+    double tolerance = config().isDouble() ? 1e-5 : 2e-2;
+    for (auto lambda : {std::make_pair(1.0, 1.0), std::make_pair(0.4, 0.6)}) {
+        context->setPositions(t.positions);
+        Evaluation base = evaluate(*context, lambda.first, lambda.second);
+        // Every ligand atom and a few environment atoms, every coordinate.
+        for (int atom : {0, 1, 2, 3, 4, 5, 40, 300}) {
+            for (int axis = 0; axis < 3; axis++) {
+                std::vector<Vec3> moved = t.positions;
+                moved[atom][axis] += h;
+                context->setPositions(moved);
+                double plus = evaluate(*context, lambda.first, lambda.second).energy;
+                moved[atom][axis] -= 2 * h;
+                context->setPositions(moved);
+                double minus = evaluate(*context, lambda.first, lambda.second).energy;
+                double numeric = -(plus - minus) / (2 * h);
+                EXPECT_NEAR(numeric, base.forces[atom][axis], tolerance * std::max(1.0, std::fabs(numeric)))
+                        << "atom " << atom << " axis " << axis << " lambda " << lambda.first << "," << lambda.second;
+            }
+        }
+    }
+}
+
+TEST_P(LigandCouplingForceTest, LambdaDerivativesMatchFiniteDifferences) {
+    TestSystem t = makeTestSystem(3.0, false);
+    for (bool electrostaticSoftcore : {false, true}) {
+        ForceSettings s;
+        s.dispersion = true;
+        s.switching = true;
+        if (electrostaticSoftcore) {
+            s.beta = 0.5;
+            s.f = 2;
+            s.a = 2;
+        }
+        std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+        VerletIntegrator integrator(0.001);
+        std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+        context->setPositions(t.positions);
+        double h = config().isDouble() ? 1e-5 : 1e-3;
+        double tolerance = config().isDouble() ? 1e-6 : 1e-2;
+        for (double l : {0.0, 0.25, 0.5, 0.9, 1.0}) {
+            Evaluation base = evaluate(*context, l, l);
+            for (int which = 0; which < 2; which++) {
+                auto energyAt = [&](double x) {
+                    return which == 0 ? evaluate(*context, x, l).energy : evaluate(*context, l, x).energy;
+                };
+                // Central differences inside [0, 1], second-order one-sided ones at the ends.
+                double numeric;
+                if (l == 0.0)
+                    numeric = (-3 * energyAt(0.0) + 4 * energyAt(h) - energyAt(2 * h)) / (2 * h);
+                else if (l == 1.0)
+                    numeric = (3 * energyAt(1.0) - 4 * energyAt(1.0 - h) + energyAt(1.0 - 2 * h)) / (2 * h);
+                else
+                    numeric = (energyAt(l + h) - energyAt(l - h)) / (2 * h);
+                const char* name = (which == 0 ? "lambda_sterics" : "lambda_electrostatics");
+                EXPECT_NEAR(numeric, base.derivatives[name], tolerance * std::max(1.0, std::fabs(numeric)))
+                        << name << " at " << l << (electrostaticSoftcore ? " with electrostatic softcore" : "");
+            }
+        }
+    }
+}
+
+TEST_P(LigandCouplingForceTest, DecoupledLigandFeelsNoEnvironment) {
+    // At lambda = 0 a rigid translation of the ligand changes neither the energy nor any environment force.
+    TestSystem t = makeTestSystem(3.0, true);
+    ForceSettings s;
+    s.dispersion = true;
+    std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+    Evaluation before = run(*system, t.positions, 0.0, 0.0);
+    std::vector<Vec3> moved = t.positions;
+    for (int i : t.ligand)
+        moved[i] += Vec3(0.37, -0.52, 0.81);
+    Evaluation after = run(*system, moved, 0.0, 0.0);
+    EXPECT_NEAR(before.energy, after.energy, config().isDouble() ? 1e-10 : 1e-5 * std::max(1.0, std::fabs(before.energy)));
+    for (size_t i = t.ligand.size(); i < t.positions.size(); i++)
+        EXPECT_NEAR(0.0, std::sqrt(after.forces[i].dot(after.forces[i])), 1e-12) << "environment particle " << i;
+    // The ligand-internal Lennard-Jones is still there: the energy is not zero.
+    EXPECT_GT(std::fabs(before.energy), 1e-3);
+}
+
+TEST_P(LigandCouplingForceTest, UpdateParametersInContext) {
+    TestSystem t = makeTestSystem(3.0, false);
+    ForceSettings s;
+    s.dispersion = true;
+    LigandCouplingForce* force = makeForce(t, s);
+    std::unique_ptr<System> system(systemWith(t, {force}));
+    VerletIntegrator integrator(0.001);
+    std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+    context->setPositions(t.positions);
+    double before = evaluate(*context, 0.7, 0.7).energy;
+    force->setParticleParameters(1, 0.3, 0.31, 0.9);
+    force->setParticleParameters(50, -0.2, 0.35, 0.4);
+    force->setSoftcoreParameters(0.3, 1, 1, 6);
+    force->updateParametersInContext(*context);
+    double updated = evaluate(*context, 0.7, 0.7).energy;
+    Evaluation fresh = run(*system, t.positions, 0.7, 0.7);
+    EXPECT_GT(std::fabs(updated - before), 1e-3);
+    expectClose(fresh.energy, updated, config().tolerance(), 1.0, "energy after updateParametersInContext");
+    // Settings that change the structure of the computation need reinitialize().
+    force->setNonbondedMethod(LigandCouplingForce::CutoffNonPeriodic);
+    try {
+        force->updateParametersInContext(*context);
+        FAIL() << "changing the nonbonded method through updateParametersInContext must throw";
+    }
+    catch (const OpenMMException& e) {
+        EXPECT_NE(std::string(e.what()).find("nonbonded method"), std::string::npos) << e.what();
+    }
+}
+
+/** Expects creating a Context (or evaluating it) to throw an OpenMMException whose message contains text. */
+static void expectRejected(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
+                           const std::string& text, double lambdaSterics = 1.0) {
+    VerletIntegrator integrator(0.001);
+    try {
+        std::unique_ptr<Context> context(makeContext(system, config, integrator));
+        context->setPositions(positions);
+        context->setParameter("lambda_sterics", lambdaSterics);
+        context->getState(State::Energy);
+        ADD_FAILURE() << "no exception; expected one mentioning '" << text << "'";
+    }
+    catch (const OpenMMException& e) {
+        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
+    }
+}
+
+TEST_P(LigandCouplingForceTest, RejectsBadInput) {
+    TestSystem t = makeTestSystem(3.0, false);
+    ForceSettings s;
+    auto check = [&](std::function<void(LigandCouplingForce&)> change, const std::string& text, double ls = 1.0) {
+        LigandCouplingForce* force = makeForce(t, s);
+        change(*force);
+        std::unique_ptr<System> system(systemWith(t, {force}));
+        expectRejected(*system, t.positions, config(), text, ls);
+    };
+    int n = t.charge.size();
+    check([&](LigandCouplingForce& f) { f.setLigandParticles({0, 1, n}); }, "ligand particle index out of range: " + std::to_string(n));
+    check([&](LigandCouplingForce& f) { f.setLigandParticles({0, 1, 1}); }, "duplicate ligand particle index: 1");
+    check([&](LigandCouplingForce& f) { f.setLigandParticles({}); }, "the ligand is empty");
+    check([&](LigandCouplingForce& f) { f.setEnvironmentParticles({7, 8, 2}); }, "particle 2 is in both the ligand and the environment");
+    check([&](LigandCouplingForce& f) { f.setEnvironmentParticles({7, -1}); }, "environment particle index out of range: -1");
+    check([&](LigandCouplingForce& f) { f.setCutoffDistance(1.6); }, "is larger than half the smallest box width");
+    check([&](LigandCouplingForce& f) { f.addExclusion(3, n + 5); }, "refers to particle out of range");
+    check([&](LigandCouplingForce& f) { f.addParticle(0, 0.3, 0.1); }, "particles but the System has");
+    check([&](LigandCouplingForce& f) { f.setUseSwitchingFunction(true); f.setSwitchingDistance(1.2); }, "switching distance");
+    check([&](LigandCouplingForce& f) { f.addEnergyParameterDerivative("lambda_other"); }, "lambda_other");
+    check([&](LigandCouplingForce&) {}, "must lie in [0, 1], but it is 1.5", 1.5);
+    check([&](LigandCouplingForce&) {}, "must lie in [0, 1], but it is -0.1", -0.1);
+    LigandCouplingForce force;
+    EXPECT_THROW(force.addParticle(0.1, -0.3, 0.2), OpenMMException);
+    EXPECT_THROW(force.addParticle(0.1, 0.3, -0.2), OpenMMException);
+    EXPECT_THROW(force.setCutoffDistance(0.0), OpenMMException);
+    EXPECT_THROW(force.setSoftcoreParameters(-0.5, 1, 1, 6), OpenMMException);
+    EXPECT_THROW(force.setSoftcoreParameters(0.5, 0.5, 1, 6), OpenMMException);
+    EXPECT_THROW(force.setElectrostaticsSoftcoreParameters(0.5, 1, 0), OpenMMException);
+    double charge, sigma, epsilon;
+    EXPECT_THROW(force.getParticleParameters(0, charge, sigma, epsilon), OpenMMException);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPlatforms, LigandCouplingForceTest, ::testing::ValuesIn(availablePlatforms()),
+                         [](const ::testing::TestParamInfo<PlatformConfig>& info) { return info.param.label(); });
