@@ -1,0 +1,19 @@
+"""openmm-ligand: fast, exact ligand–environment interaction terms for OpenMM.
+
+    import openmmligand
+    decoupled = openmmligand.decouple(system, ligand_atoms)     # a new System; lambdas start at 1
+    context.setParameter('lambda_sterics', 0.5)
+    openmmligand.lambda_derivatives(context)                   # {'lambda_sterics': ..., 'lambda_electrostatics': ...}
+"""
+from ._plugins import ensure_plugins_loaded
+from .errors import LigandError
+
+ensure_plugins_loaded()
+
+from .openmmligand_wrapper import LigandCouplingForce  # noqa: E402
+from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
+from . import testsystems  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["LigandCouplingForce", "LigandError", "decouple", "lambda_derivatives", "find_ligand_coupling_forces",
+           "testsystems", "ensure_plugins_loaded"]

@@ -1,0 +1,10 @@
+"""The exception openmmligand raises for bad input."""
+import openmm
+
+
+class LigandError(openmm.OpenMMException, ValueError):
+    """Bad input to openmmligand: the message names the problem and the offending value.
+
+    It is an ``openmm.OpenMMException`` (as the C++ layer's errors are) and a ``ValueError``, so either
+    ``except`` clause catches it.
+    """
