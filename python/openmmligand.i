@@ -90,6 +90,12 @@
     val = _units.nm(val)
 %}
 
+// cast() returns a view into a Force another object owns: keep that object (and through it its System)
+// alive as long as the view.
+%pythonappend OpenMMLigand::LigandCouplingForce::cast %{
+    val._owner = force
+%}
+
 %pythoncode %{
 from . import _units
 %}

@@ -206,7 +206,13 @@ def _ligand_charge(nb, index, lambda_name):
 
 def find_ligand_coupling_forces(system):
     """Return the LigandCouplingForces of a System (as LigandCouplingForce objects, not plain Forces)."""
-    return [LigandCouplingForce.cast(f) for f in system.getForces() if LigandCouplingForce.isinstance(f)]
+    found = []
+    for f in system.getForces():
+        if LigandCouplingForce.isinstance(f):
+            force = LigandCouplingForce.cast(f)
+            force._system = system  # the force lives inside the System: keep it alive with the view
+            found.append(force)
+    return found
 
 
 def _global_parameter_names(force):

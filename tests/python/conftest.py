@@ -1,0 +1,75 @@
+"""Shared fixtures: the platforms every test body runs on, and cached ligand-in-water systems."""
+import functools
+
+import openmm
+import pytest
+from openmm import app, unit
+
+import openmmligand
+
+
+def kernel_platforms():
+    """Every loaded platform that has our kernel, with its precisions on GPU platforms."""
+    configs = []
+    for index in range(openmm.Platform.getNumPlatforms()):
+        platform = openmm.Platform.getPlatform(index)
+        if not platform.supportsKernels([openmmligand.ensure_plugins_loaded.__globals__["KERNEL_NAME"]]):
+            continue
+        if "Precision" in platform.getPropertyNames():
+            configs += [(platform.getName(), precision) for precision in ("single", "mixed", "double")]
+        else:
+            configs.append((platform.getName(), None))
+    return configs
+
+
+PLATFORMS = kernel_platforms()
+
+
+def pytest_report_header(config):
+    failures = openmm.Platform.getPluginLoadFailures()
+    return [f"platforms with the openmm-ligand kernel: {PLATFORMS}",
+            f"OpenMM plugin load failures: {list(failures) if failures else 'none'}"]
+
+
+@pytest.fixture(params=PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+def platform(request):
+    return request.param
+
+
+def tolerance(platform):
+    """Relative tolerance for whole-System comparisons on a configuration. The CPU platform evaluates
+    NonbondedForce (PME included) in single precision, whatever precision our kernel uses."""
+    name, precision = platform
+    if name == "Reference" or precision == "double":
+        return 1e-6 if name != "Reference" else 1e-9
+    return 2e-6 if name == "CPU" else 2e-5
+
+
+def make_context(system, platform):
+    name, precision = platform
+    properties = {"Precision": precision} if precision else {}
+    return openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name), properties)
+
+
+def energy(context, groups=-1):
+    return context.getState(getEnergy=True, groups=groups).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+
+
+def forces(context):
+    import numpy
+    return numpy.array(context.getState(getForces=True).getForces(asNumpy=True).value_in_unit(
+        unit.kilojoule_per_mole / unit.nanometer))
+
+
+METHODS = {
+    "PME": dict(nonbonded_method=app.PME),
+    "PME-switch": dict(nonbonded_method=app.PME, switch_distance=0.75),
+    "RF-periodic": dict(nonbonded_method=app.CutoffPeriodic),
+    "RF-nonperiodic": dict(nonbonded_method=app.CutoffNonPeriodic),
+    "NoCutoff": dict(nonbonded_method=app.NoCutoff),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def ligand_in_water(method):
+    return openmmligand.testsystems.ligand_in_water(**METHODS[method])

@@ -1,0 +1,170 @@
+"""The invariants of decouple() on ethanol in TIP3P water built from OpenMM's own force fields, on every
+platform with the kernel, with PME, reaction field (periodic and not) and no cutoff."""
+import copy
+
+import numpy
+import openmm
+import pytest
+from openmm import unit
+
+import openmmligand
+from conftest import METHODS, energy, forces, ligand_in_water, make_context, tolerance
+
+LAMBDAS = "lambda_sterics", "lambda_electrostatics"
+
+
+def contexts(method, platform, **decouple_options):
+    test = ligand_in_water(method)
+    decoupled = openmmligand.decouple(test.system, test.ligand_atoms, **decouple_options)
+    original = make_context(test.system, platform)
+    coupled = make_context(decoupled, platform)
+    for context in (original, coupled):
+        context.setPositions(test.positions)
+    return test, original, coupled
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_full_coupling_reproduces_the_original_system(method, platform):
+    test, original, coupled = contexts(method, platform)
+    tol = tolerance(platform)
+    e0, e1 = energy(original), energy(coupled)
+    assert e1 == pytest.approx(e0, rel=tol), f"energy {e1} vs original {e0}"
+    f0, f1 = forces(original), forces(coupled)
+    assert numpy.abs(f1 - f0).max() <= 10 * tol * numpy.abs(f0).max()
+
+
+@pytest.mark.parametrize("method", ["PME", "RF-periodic", "NoCutoff"])
+def test_decoupled_ligand_can_move_freely(method, platform):
+    test, _, context = contexts(method, platform)
+    for name in LAMBDAS:
+        context.setParameter(name, 0.0)
+    e_before, f_before = energy(context), forces(context)
+    moved = test.positions.value_in_unit(unit.nanometer)
+    shift = openmm.Vec3(0.41, -0.33, 0.27)
+    moved = [p + shift if i in set(test.ligand_atoms) else p for i, p in enumerate(moved)]
+    context.setPositions(moved)
+    e_after, f_after = energy(context), forces(context)
+    tol = tolerance(platform)
+    assert e_after == pytest.approx(e_before, rel=tol, abs=1e-6)
+    environment = [i for i in range(len(moved)) if i not in set(test.ligand_atoms)]
+    scale = numpy.abs(f_before[environment]).max()
+    assert numpy.abs(f_after[environment] - f_before[environment]).max() <= 10 * tol * scale
+
+
+@pytest.mark.parametrize("method", ["PME", "RF-periodic", "NoCutoff"])
+@pytest.mark.parametrize("lambdas", [(1.0, 1.0), (0.6, 0.3), (0.3, 0.0), (0.05, 0.8)])
+def test_lambda_derivatives_match_finite_differences(method, lambdas, platform):
+    if platform[1] in ("single", "mixed"):
+        pytest.skip("a finite difference of a whole-System single-precision energy is noise")
+    test, _, context = contexts(method, platform)
+    for name, value in zip(LAMBDAS, lambdas):
+        context.setParameter(name, value)
+    analytic = openmmligand.lambda_derivatives(context)
+    for name, value in zip(LAMBDAS, lambdas):
+        # On CPU, PME runs in single precision, so a tiny step in lambda_electrostatics differences noise;
+        # the energy is quadratic in it, where a wide central (or one-sided 3-point) difference is still exact.
+        h = 1e-4 if (platform[0] == "Reference" or name == "lambda_sterics") else 0.1
+        lo, hi = max(0.0, value - h), min(1.0, value + h)
+        context.setParameter(name, hi)
+        e_hi = energy(context)
+        context.setParameter(name, lo)
+        e_lo = energy(context)
+        context.setParameter(name, value)
+        numeric = (e_hi - e_lo) / (hi - lo)
+        if lo == value or hi == value:  # one-sided at an end of [0, 1]: first order, allow its error
+            context.setParameter(name, value + (2 * h if lo == value else -2 * h))
+            e_far = energy(context)
+            context.setParameter(name, value)
+            e_mid = e_hi if lo == value else e_lo
+            numeric = (-3 * energy(context) + 4 * e_mid - e_far) / (2 * h) * (1 if lo == value else -1)
+        fd_tol = 2e-5 if platform[0] == "Reference" else 2e-3  # CPU: single-precision PME under the difference
+        assert analytic[name] == pytest.approx(numeric, rel=fd_tol, abs=fd_tol * 50), name
+    # lambda_derivatives left the Context as it found it.
+    for name, value in zip(LAMBDAS, lambdas):
+        assert context.getParameter(name) == value
+
+
+def test_sterics_derivative_reported_by_the_force(platform):
+    """The LigandCouplingForce's own dU/dlambda_sterics arrives through getState(getParameterDerivatives)."""
+    if platform[1] in ("single", "mixed"):
+        pytest.skip("finite differences need double precision")
+    _, _, context = contexts("PME", platform)
+    context.setParameter("lambda_sterics", 0.4)
+    reported = dict(context.getState(getParameterDerivatives=True).getEnergyParameterDerivatives())["lambda_sterics"]
+    h = 1e-4
+    context.setParameter("lambda_sterics", 0.4 + h)
+    e_hi = energy(context)
+    context.setParameter("lambda_sterics", 0.4 - h)
+    e_lo = energy(context)
+    assert reported == pytest.approx((e_hi - e_lo) / (2 * h), rel=2e-4 if platform[0] == "CPU" else 1e-6)
+
+
+def test_forces_match_finite_differences(platform):
+    if platform[1] in ("single", "mixed") or platform[0] == "CPU":
+        # The CPU platform's NonbondedForce is single precision; the C++ tests check our kernel's own forces
+        # against finite differences on CPU.
+        pytest.skip("finite differences of a whole System need a double-precision NonbondedForce")
+    test, _, context = contexts("RF-periodic", platform)
+    context.setParameter("lambda_sterics", 0.5)
+    context.setParameter("lambda_electrostatics", 0.5)
+    f = forces(context)
+    positions = test.positions.value_in_unit(unit.nanometer)
+    h = 1e-4
+    for atom in test.ligand_atoms[:4]:
+        for axis in range(3):
+            moved = copy.deepcopy(positions)
+            moved[atom] = moved[atom] + openmm.Vec3(*[h if k == axis else 0 for k in range(3)])
+            context.setPositions(moved)
+            e_hi = energy(context)
+            moved[atom] = moved[atom] - openmm.Vec3(*[2 * h if k == axis else 0 for k in range(3)])
+            context.setPositions(moved)
+            e_lo = energy(context)
+            numeric = -(e_hi - e_lo) / (2 * h)
+            assert f[atom][axis] == pytest.approx(numeric, rel=1e-3, abs=0.05)
+
+
+def test_annihilated_exceptions_scale_linearly():
+    """The ligand's 1-4 charge products follow lambda_electrostatics, and one zero exception offset keeps
+    OpenMM 7.7's OpenCL NonbondedForce from reading an unset array."""
+    test = ligand_in_water("PME")
+    decoupled = openmmligand.decouple(test.system, test.ligand_atoms)
+    nb = [f for f in decoupled.getForces() if isinstance(f, openmm.NonbondedForce)][0]
+    assert nb.getNumExceptionParameterOffsets() > 0
+    assert nb.getNumParticleParameterOffsets() == len(test.ligand_atoms)
+    kept = openmmligand.decouple(test.system, test.ligand_atoms, annihilate_electrostatics=True)
+    assert kept.getNumForces() == test.system.getNumForces() + 1
+
+
+def test_input_system_is_untouched():
+    test = ligand_in_water("PME")
+    before = openmm.XmlSerializer.serialize(test.system)
+    openmmligand.decouple(test.system, test.ligand_atoms)
+    assert openmm.XmlSerializer.serialize(test.system) == before
+
+
+@pytest.mark.parametrize("method", ["RF-periodic", "NoCutoff"])
+def test_decoupled_electrostatics_keep_the_ligand_intramolecular_energy(method, platform):
+    """annihilate_electrostatics=False: at lambda = 0 the ligand keeps its own electrostatics, so the energy
+    equals the ligand alone (all its intramolecular terms) plus the environment alone."""
+    test, original, context = contexts(method, platform, annihilate_electrostatics=False)
+    tol = tolerance(platform)
+    assert energy(context) == pytest.approx(energy(original), rel=tol)
+    for name in LAMBDAS:
+        context.setParameter(name, 0.0)
+    e_decoupled = energy(context)
+    # Independent: the same system with the ligand moved far out of everyone's reach is the sum of parts;
+    # with lambda = 0 nothing couples, so moving it must not change the energy.
+    positions = test.positions.value_in_unit(unit.nanometer)
+    moved = [p + openmm.Vec3(0.35, 0.2, -0.3) if i in set(test.ligand_atoms) else p for i, p in enumerate(positions)]
+    context.setPositions(moved)
+    assert energy(context) == pytest.approx(e_decoupled, rel=tol)
+    if platform[1] not in ("single", "mixed"):
+        context.setPositions(positions)
+        context.setParameter("lambda_electrostatics", 0.4)
+        derivative = openmmligand.lambda_derivatives(context)["lambda_electrostatics"]
+        h = 1e-4 if platform[0] == "Reference" else 0.1  # quadratic in lambda_e: a wide step is exact
+        context.setParameter("lambda_electrostatics", 0.4 + h)
+        e_hi = energy(context)
+        context.setParameter("lambda_electrostatics", 0.4 - h)
+        e_lo = energy(context)
+        assert derivative == pytest.approx((e_hi - e_lo) / (2 * h), rel=2e-3 if platform[0] == "CPU" else 1e-5)
