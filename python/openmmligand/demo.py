@@ -103,13 +103,30 @@ def _report(folder, rows, speed, platform, atoms):
         summary.append(entry)
         print(f"{state[0]:8.2f} {state[1]:8.2f} {entry['potential_energy']:14.1f} "
               f"{entry['dU_dlambda_sterics']:12.2f} {entry['dU_dlambda_electrostatics']:12.2f}")
+    free_energy = _thermodynamic_integration(summary)
+    print(f"\nthermodynamic integration (trapezoid, short run: an illustration, not a converged result):\n"
+          f"  dG(turn electrostatics off) = {free_energy['electrostatics']:.1f} kJ/mol, "
+          f"dG(turn sterics off) = {free_energy['sterics']:.1f} kJ/mol")
     ratio = speed["plain"] / speed["decoupled"]
     print(f"\nspeed on {platform}: plain {speed['plain']:.1f} ns/day, decoupled {speed['decoupled']:.1f} ns/day "
           f"(decoupled costs {ratio:.2f}x the plain system)")
     with open(os.path.join(folder, "summary.json"), "w") as out:
-        json.dump({"platform": platform, "atoms": atoms, "ns_per_day": speed, "states": summary}, out, indent=2)
+        json.dump({"platform": platform, "atoms": atoms, "ns_per_day": speed, "states": summary,
+                   "ti_free_energy_kj_per_mol": free_energy}, out, indent=2)
     _plot(folder, summary)
     print(f"report written to {os.path.abspath(folder)}/ (samples.csv, summary.json, dudl.png)")
+
+
+def _thermodynamic_integration(summary):
+    """Free energy of switching each term off (lambda 1 -> 0) by the trapezoid rule over the states."""
+    import numpy
+    result = {}
+    for key, fixed_key, fixed in (("electrostatics", "sterics", 1.0), ("sterics", "electrostatics", 0.0)):
+        states = sorted((s for s in summary if s["lambda_" + fixed_key] == fixed), key=lambda s: s["lambda_" + key])
+        x = numpy.array([s["lambda_" + key] for s in states])
+        y = numpy.array([s["dU_dlambda_" + key] for s in states])
+        result[key] = float(-numpy.sum(0.5 * (y[1:] + y[:-1]) * numpy.diff(x)))
+    return result
 
 
 def _plot(folder, summary):
