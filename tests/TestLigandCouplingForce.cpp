@@ -242,6 +242,129 @@ TEST_P(LigandCouplingForceTest, UpdateParametersInContext) {
     }
 }
 
+/** Compare this platform with Reference for one System and set of positions. */
+static void expectMatchesReference(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
+                                   double ls, double le, const std::string& label, double extraEnergyTolerance = 0) {
+    VerletIntegrator i1(0.001), i2(0.001);
+    std::unique_ptr<Context> context(makeContext(system, config, i1));
+    Context reference(system, i2, Platform::getPlatformByName("Reference"));
+    context->setPositions(positions);
+    reference.setPositions(positions);
+    Evaluation expected = evaluate(reference, ls, le), actual = evaluate(*context, ls, le);
+    EXPECT_NEAR(expected.energy, actual.energy, config.tolerance() * std::max(1.0, std::fabs(expected.energy)) + extraEnergyTolerance)
+            << label;
+    EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config.tolerance() + extraEnergyTolerance) << label;
+}
+
+TEST_P(LigandCouplingForceTest, LigandStraddlingThePeriodicBoundary) {
+    for (bool triclinic : {false, true}) {
+        TestSystem t = makeTestSystem(3.0, triclinic);
+        // Move everything so that the ligand's centre sits on a corner of the box, then wrap into the box:
+        // the ligand's atoms end up on opposite faces.
+        Vec3 a, b, c;
+        t.system.getDefaultPeriodicBoxVectors(a, b, c);
+        Vec3 shift = t.positions[2];
+        for (Vec3& p : t.positions) {
+            p -= shift;
+            p -= c * std::floor(p[2] / c[2]);
+            p -= b * std::floor(p[1] / b[1]);
+            p -= a * std::floor(p[0] / a[0]);
+        }
+        ForceSettings s;
+        s.switching = true;
+        s.dispersion = true;
+        std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+        for (auto lambda : lambdas)
+            expectMatchesReference(*system, t.positions, config(), lambda.first, lambda.second,
+                                   triclinic ? "triclinic, straddling" : "rectangular, straddling");
+    }
+}
+
+TEST_P(LigandCouplingForceTest, NoEnvironmentAtomInRange) {
+    TestSystem t = makeTestSystem(4.0, false);
+    // Keep only environment atoms farther than 1.2 nm from every ligand atom; cutoff 0.9 nm.
+    TestSystem sparse;
+    Vec3 a, b, c;
+    t.system.getDefaultPeriodicBoxVectors(a, b, c);
+    sparse.system.setDefaultPeriodicBoxVectors(a, b, c);
+    std::vector<int> keep;
+    for (size_t j = 0; j < t.positions.size(); j++) {
+        bool far = true;
+        for (int i : t.ligand)
+            far &= (j == (size_t) i) || std::sqrt((t.positions[j] - t.positions[i]).dot(t.positions[j] - t.positions[i])) > 1.2;
+        if (far || j < t.ligand.size())
+            keep.push_back(j);
+    }
+    for (int j : keep) {
+        sparse.system.addParticle(1.0);
+        sparse.positions.push_back(t.positions[j]);
+        sparse.charge.push_back(t.charge[j]);
+        sparse.sigma.push_back(t.sigma[j]);
+        sparse.epsilon.push_back(t.epsilon[j]);
+    }
+    sparse.ligand = t.ligand;
+    for (auto& ex : t.exclusions)
+        if (ex.second < (int) t.ligand.size())
+            sparse.exclusions.push_back(ex);
+    ForceSettings s;
+    ForceSettings noInternal = s;
+    noInternal.internalLJ = false;
+    std::unique_ptr<System> system(systemWith(sparse, {makeForce(sparse, s)}));
+    std::unique_ptr<System> bare(systemWith(sparse, {makeForce(sparse, noInternal)}));
+    expectMatchesReference(*system, sparse.positions, config(), 0.5, 0.5, "no environment atom in range");
+    // Only the ligand's own Lennard-Jones is left.
+    Evaluation nothing = run(*bare, sparse.positions, 0.5, 0.5);
+    EXPECT_EQ(0.0, nothing.energy);
+    EXPECT_EQ(0.0, nothing.derivatives["lambda_sterics"]);
+}
+
+TEST_P(LigandCouplingForceTest, EnvironmentAtomExactlyAtTheCutoff) {
+    // Positions and cutoff chosen so that the pair distance is exactly 1 nm in floating point.
+    System system;
+    std::vector<Vec3> positions = {Vec3(2, 2, 2), Vec3(3, 2, 2), Vec3(2, 2.5, 2)};
+    TestSystem t;
+    for (size_t i = 0; i < positions.size(); i++) {
+        t.system.addParticle(1.0);
+        t.charge.push_back(i == 0 ? 0.5 : -0.25);
+        t.sigma.push_back(0.3);
+        t.epsilon.push_back(0.5);
+    }
+    t.positions = positions;
+    t.ligand = {0};
+    t.system.setDefaultPeriodicBoxVectors(Vec3(4, 0, 0), Vec3(0, 4, 0), Vec3(0, 0, 4));
+    ForceSettings s;
+    s.cutoff = 1.0;
+    std::unique_ptr<System> ours(systemWith(t, {makeForce(t, s)}));
+    std::unique_ptr<System> custom(systemWith(t, customEquivalent(t, s)));
+    Evaluation expected = reference(*custom, positions, 0.6, 0.6);
+    Evaluation actual = run(*ours, positions, 0.6, 0.6);
+    // Single precision may round the pair at the cutoff either way: allow its (truncated) energy then.
+    double atCutoff = config().isDouble() ? 0.0 : 0.6 * 4 * 0.5 * (std::pow(0.3, 12) - std::pow(0.3, 6)) + 0.6 * ONE_4PI_EPS0 * 0.125;
+    EXPECT_NEAR(expected.energy, actual.energy, config().tolerance() * std::fabs(expected.energy) + std::fabs(atCutoff));
+}
+
+TEST_P(LigandCouplingForceTest, PairSearchFollowsMovingAtoms) {
+    // Hundreds of steps of hot dynamics under this force alone: atoms cross cells and periodic faces, and the
+    // platform must still agree with Reference on the final configuration.
+    TestSystem t = makeTestSystem(3.0, true);
+    ForceSettings s;
+    s.switching = true;
+    std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+    VerletIntegrator integrator(0.002);
+    std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+    context->setPositions(t.positions);
+    context->setVelocitiesToTemperature(2000.0, 7);
+    context->setParameter("lambda_sterics", 0.5);
+    context->setParameter("lambda_electrostatics", 0.5);
+    integrator.step(300);
+    std::vector<Vec3> moved = context->getState(State::Positions).getPositions();
+    double travelled = 0;
+    for (size_t i = 0; i < moved.size(); i++)
+        travelled = std::max(travelled, std::sqrt((moved[i] - t.positions[i]).dot(moved[i] - t.positions[i])));
+    EXPECT_GT(travelled, 0.5) << "atoms must move by more than a cutoff margin for the test to mean anything";
+    expectMatchesReference(*system, moved, config(), 0.5, 0.5, "after 300 steps");
+}
+
 /** Expects creating a Context (or evaluating it) to throw an OpenMMException whose message contains text. */
 static void expectRejected(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
                            const std::string& text, double lambdaSterics = 1.0) {

@@ -1,6 +1,9 @@
 #include "CpuLigandKernelFactory.h"
-#include "ReferenceCalcLigandCouplingForceKernel.h"
+#include "CpuCalcLigandCouplingForceKernel.h"
+#include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/internal/ContextImpl.h"
+#include <string>
 #include "openmm/Platform.h"
 #include "openmm/internal/windowsExport.h"
 
@@ -19,9 +22,19 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     }
 }
 
+/** The Context's "Threads" property: the thread count the CPU platform itself uses for it. */
+static int threadCount(const Platform& platform, ContextImpl& context) {
+    int threads = 0;
+    try {
+        threads = std::stoi(platform.getPropertyValue(context.getOwner(), "Threads"));
+    }
+    catch (...) {
+    }
+    return threads > 0 ? threads : 0;  // 0: ThreadPool picks the number of cores
+}
+
 KernelImpl* CpuLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
-    // CpuPlatform::contextCreated() also creates ReferencePlatform's data, which the Reference kernel reads.
     if (name == CalcLigandCouplingForceKernel::Name())
-        return new ReferenceCalcLigandCouplingForceKernel(name, platform);
+        return new CpuCalcLigandCouplingForceKernel(name, platform, threadCount(platform, context));
     throw OpenMMException("openmm-ligand CPU plugin: unknown kernel name '" + name + "'");
 }

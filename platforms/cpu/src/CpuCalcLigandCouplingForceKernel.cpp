@@ -1,0 +1,132 @@
+#include "CpuCalcLigandCouplingForceKernel.h"
+#include "ReferencePlatform.h"
+#include "SimTKOpenMMRealType.h"
+#include "openmm/internal/ThreadPool.h"
+#include <cmath>
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+using std::vector;
+
+void CpuCalcLigandCouplingForceKernel::initialize(const System& system, const LigandCouplingForce& force,
+                                                  double dispersionCoefficient) {
+    params.initialize(force, dispersionCoefficient);
+}
+
+void CpuCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,
+                                                               double dispersionCoefficient) {
+    params.update(force, dispersionCoefficient);
+}
+
+double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
+    // CpuPlatform keeps ReferencePlatform's data: positions and the force array every kernel adds to.
+    ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
+    const vector<Vec3>& pos = *data.positions;
+    vector<Vec3>& forces = *data.forces;
+    const Vec3* box = data.periodicBoxVectors;
+    std::pair<double, double> lambdas = params.lambdas(context);
+    params.checkBox(box);
+    const LigandPairSettings& s = *params.settings;
+    const LigandLambdaFactors lambda(s, lambdas.first, lambdas.second);
+    const bool periodic = params.periodic;
+    auto delta = [&](const Vec3& from, const Vec3& to) {
+        return periodic ? periodicDelta(from, to, box) : to - from;
+    };
+
+    // The ligand as one rigid-enough cluster: positions unwrapped around its first atom, centre, radius.
+    int numLigand = params.ligand.size();
+    vector<Vec3> ligandPos(numLigand);
+    Vec3 anchor = pos[params.ligand[0]], centre;
+    for (int i = 0; i < numLigand; i++) {
+        ligandPos[i] = anchor + delta(anchor, pos[params.ligand[i]]);
+        centre += ligandPos[i];
+    }
+    centre *= 1.0 / numLigand;
+    double radius = 0;
+    for (int i = 0; i < numLigand; i++)
+        radius = std::max(radius, std::sqrt((ligandPos[i] - centre).dot(ligandPos[i] - centre)));
+    // Any environment atom within the cutoff of a ligand atom is within radius + cutoff of the centre
+    // (triangle inequality for minimum-image distances). Beyond half the box the minimum image of the
+    // centre distance is no longer guaranteed in a triclinic box, so then every atom is a candidate.
+    double reach = radius + params.cutoffDistance;
+    double minWidth = periodic ? std::min(box[0][0], std::min(box[1][1], box[2][2])) : 0.0;
+    bool prune = params.cutoff && (!periodic || reach < 0.5 * minWidth);
+    double reach2 = reach * reach;
+    double cutoff2 = params.cutoffDistance * params.cutoffDistance;
+
+    int numThreads = threads.getNumThreads();
+    threadResults.resize(numThreads);
+    int numParticles = pos.size();
+    threads.execute([&](ThreadPool& pool, int thread) {
+        ThreadResult& result = threadResults[thread];
+        result.ligandForces.assign(numLigand, Vec3());
+        result.energy = result.dEdLs = result.dEdLe = 0;
+        int start = (int) ((long long) numParticles * thread / numThreads);
+        int end = (int) ((long long) numParticles * (thread + 1) / numThreads);
+        for (int j = start; j < end; j++) {
+            if (!params.isEnvironment[j])
+                continue;
+            Vec3 toCentre = delta(centre, pos[j]);
+            if (prune && toCentre.dot(toCentre) >= reach2)
+                continue;
+            Vec3 forceJ;
+            double chargeJ = ONE_4PI_EPS0 * params.charges[j], sigmaJ = params.sigmas[j], epsilonJ = params.epsilons[j];
+            bool hasExclusions = (params.exclusionStart[j] != params.exclusionStart[j + 1]);
+            for (int i = 0; i < numLigand; i++) {
+                // The pair vector exactly as the Reference kernel forms it, so a pair at the cutoff is
+                // decided the same way on both platforms.
+                int atom = params.ligand[i];
+                Vec3 d = delta(pos[atom], pos[j]);
+                double r2 = d.dot(d);
+                if (params.cutoff && r2 >= cutoff2)
+                    continue;
+                if (hasExclusions && params.isExcluded(j, i))
+                    continue;
+                double r = std::sqrt(r2);
+                LigandPairResult pair = evaluateLigandPair(r, 0.5 * (params.sigmas[atom] + sigmaJ),
+                        std::sqrt(params.epsilons[atom] * epsilonJ), chargeJ * params.charges[atom], s, lambda, true);
+                result.energy += pair.energy;
+                result.dEdLs += pair.dEdLambdaSterics;
+                result.dEdLe += pair.dEdLambdaElectrostatics;
+                Vec3 f = d * (pair.dEdr / r);
+                result.ligandForces[i] += f;
+                forceJ -= f;
+            }
+            if (includeForces)
+                forces[j] += forceJ;  // each thread owns its slice of particles: no other thread writes forces[j]
+        }
+    });
+    threads.waitForThreads();
+
+    double energy = 0, dEdLs = 0, dEdLe = 0;
+    for (const ThreadResult& result : threadResults) {
+        energy += result.energy;
+        dEdLs += result.dEdLs;
+        dEdLe += result.dEdLe;
+        if (includeForces)
+            for (int i = 0; i < numLigand; i++)
+                forces[params.ligand[i]] += result.ligandForces[i];
+    }
+    // The ligand's own pairs: few, evaluated here directly.
+    for (auto& p : params.internalPairs) {
+        int a = params.ligand[p.first], b = params.ligand[p.second];
+        Vec3 d = delta(pos[a], pos[b]);
+        double r2 = d.dot(d);
+        if (params.cutoff && r2 >= cutoff2)
+            continue;
+        double r = std::sqrt(r2);
+        LigandPairResult pair = evaluateLigandPair(r, 0.5 * (params.sigmas[a] + params.sigmas[b]),
+                std::sqrt(params.epsilons[a] * params.epsilons[b]), 0.0, s, lambda, false);
+        energy += pair.energy;
+        if (includeForces) {
+            Vec3 f = d * (pair.dEdr / r);
+            forces[a] += f;
+            forces[b] -= f;
+        }
+    }
+    std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
+    energy += dispersion.first;
+    dEdLs += dispersion.second;
+    params.addDerivatives(*data.energyParameterDerivatives, dEdLs, dEdLe);
+    return energy;
+}
