@@ -41,10 +41,13 @@ struct PlatformConfig {
     }
     /**
      * Relative tolerance for comparisons that involve OpenMM's own NonbondedForce on this configuration:
-     * the CPU platform evaluates NonbondedForce in single precision (SIMD), whatever our kernel does.
+     * the CPU platform evaluates NonbondedForce in single precision (SIMD), whatever our kernel does, and
+     * GPU platforms' NonbondedForce in "double" precision still differs from Reference at the 1e-9 level.
      */
     double nonbondedTolerance() const {
-        return platform == "CPU" ? 1e-6 : tolerance();
+        if (platform == "CPU")
+            return 1e-6;
+        return precision == "double" ? 1e-8 : tolerance();
     }
     bool isDouble() const {
         return precision.empty() || precision == "double";

@@ -20,15 +20,12 @@ namespace OpenMMLigand {
  * of the kernel's own because CpuPlatform's PlatformData (and its pool) is declared in headers that need
  * OpenMM's private SFMT headers, which Debian does not ship; the pools take turns, never run together.
  */
-class CpuCalcLigandCouplingForceKernel : public CalcLigandCouplingForceKernel {
+class CpuCalcLigandCouplingForceKernel : public HostCalcLigandCouplingForceKernel {
 public:
     CpuCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform, int numThreads)
-        : CalcLigandCouplingForceKernel(name, platform), threads(numThreads) {
+        : HostCalcLigandCouplingForceKernel(name, platform), threads(numThreads) {
     }
-    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
-    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                 double dispersionCoefficient) override;
 private:
     /** Per-thread accumulators, padded apart so that threads do not share cache lines. */
     struct ThreadResult {
@@ -36,7 +33,6 @@ private:
         double energy, dEdLs, dEdLe;
         char padding[64];
     };
-    LigandHostParameters params;
     std::vector<ThreadResult> threadResults;
     OpenMM::ThreadPool threads;
 };

@@ -8,16 +8,6 @@ using namespace OpenMM;
 using namespace OpenMMLigand;
 using std::vector;
 
-void CpuCalcLigandCouplingForceKernel::initialize(const System& system, const LigandCouplingForce& force,
-                                                  double dispersionCoefficient) {
-    params.initialize(force, dispersionCoefficient);
-}
-
-void CpuCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,
-                                                               double dispersionCoefficient) {
-    params.update(force, dispersionCoefficient);
-}
-
 double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
     // CpuPlatform keeps ReferencePlatform's data: positions and the force array every kernel adds to.
     ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());

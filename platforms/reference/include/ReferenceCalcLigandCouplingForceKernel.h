@@ -11,17 +11,12 @@ namespace OpenMMLigand {
  * The plainly correct evaluation of LigandCouplingForce in double precision: every ligand–environment pair
  * is visited, no neighbor search, no threads. Other platforms are tested against it.
  */
-class ReferenceCalcLigandCouplingForceKernel : public CalcLigandCouplingForceKernel {
+class ReferenceCalcLigandCouplingForceKernel : public HostCalcLigandCouplingForceKernel {
 public:
     ReferenceCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform)
-        : CalcLigandCouplingForceKernel(name, platform) {
+        : HostCalcLigandCouplingForceKernel(name, platform) {
     }
-    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
-    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                 double dispersionCoefficient) override;
-private:
-    LigandHostParameters params;
 };
 
 } // namespace OpenMMLigand

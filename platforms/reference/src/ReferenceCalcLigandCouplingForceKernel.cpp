@@ -7,16 +7,6 @@ using namespace OpenMM;
 using namespace OpenMMLigand;
 using std::vector;
 
-void ReferenceCalcLigandCouplingForceKernel::initialize(const System& system, const LigandCouplingForce& force,
-                                                        double dispersionCoefficient) {
-    params.initialize(force, dispersionCoefficient);
-}
-
-void ReferenceCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,
-                                                                     double dispersionCoefficient) {
-    params.update(force, dispersionCoefficient);
-}
-
 double ReferenceCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
     ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
     const vector<Vec3>& pos = *data.positions;

@@ -1,0 +1,49 @@
+#ifndef COMMON_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
+#define COMMON_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
+
+#include "LigandKernels.h"
+#include "internal/LigandHostParameters.h"
+#include "openmm/common/ComputeArray.h"
+#include "openmm/common/ComputeContext.h"
+#include "openmm/common/ComputeKernel.h"
+#include <string>
+#include <vector>
+
+namespace OpenMMLigand {
+
+/**
+ * LigandCouplingForce on OpenCL and CUDA, written once on OpenMM's common compute API (the kernels are in
+ * kernels/ligandCoupling.cc). Work runs on the Context's first device only (contexts[0]), which is correct
+ * with several devices: OpenMM sums every device's force buffers, and ours only has entries on device 0.
+ * Nothing is copied between host and device per step: the lambdas and the box travel as kernel arguments.
+ */
+class CommonCalcLigandCouplingForceKernel : public CalcLigandCouplingForceKernel {
+public:
+    CommonCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ComputeContext& cc)
+        : CalcLigandCouplingForceKernel(name, platform), cc(cc) {
+    }
+    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
+    double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
+    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
+                                 double dispersionCoefficient) override;
+    /** Recompute where each ligand atom sits in OpenMM's (reordered) arrays. */
+    void updateLigandPositions();
+private:
+    class ForceInfo;
+    class ReorderListener;
+    void uploadParameters();
+    void createKernels();
+    template <class T> void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
+    OpenMM::ComputeContext& cc;
+    LigandHostParameters params;
+    bool kernelsCreated = false;
+    OpenMM::ComputeArray particleParams, isEnvironment, ligandAtoms, ligandPosIndex, internalPairs;
+    OpenMM::ComputeArray exclusionStart, exclusionLigand, candidates, candidateCount, bounds;
+    OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel;
+    int blockSize = 64, interactionThreads = 0;
+    ForceInfo* info = nullptr;
+};
+
+} // namespace OpenMMLigand
+
+#endif

@@ -1,0 +1,271 @@
+#include "CommonCalcLigandCouplingForceKernel.h"
+#include "CommonLigandKernelSources.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/common/ComputeForceInfo.h"
+#include "openmm/common/ContextSelector.h"
+#include "openmm/internal/ContextImpl.h"
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+using std::string;
+using std::vector;
+
+static const double ONE_4PI_EPS0 = 138.93545764438198;  // kJ/mol nm / e^2, as OpenMM defines it
+
+/**
+ * Tells OpenMM which particles it may swap when it reorders atoms: environment particles with the same
+ * parameters, never a ligand particle; exclusions form the groups, as for NonbondedForce.
+ */
+class CommonCalcLigandCouplingForceKernel::ForceInfo : public ComputeForceInfo {
+public:
+    // Reads the kernel's current parameters, so that updateParametersInContext() is seen here too.
+    ForceInfo(const LigandHostParameters& params, const LigandCouplingForce& force) : params(params) {
+        for (int k = 0; k < force.getNumExclusions(); k++) {
+            int p1, p2;
+            force.getExclusionParticles(k, p1, p2);
+            exclusions.push_back({p1, p2});
+        }
+    }
+    bool areParticlesIdentical(int p1, int p2) override {
+        if (p1 == p2)
+            return true;
+        if (!params.isEnvironment[p1] || !params.isEnvironment[p2])
+            return false;  // ligand particles (and particles in neither set) are never swapped
+        return params.charges[p1] == params.charges[p2] && params.sigmas[p1] == params.sigmas[p2] &&
+               params.epsilons[p1] == params.epsilons[p2];
+    }
+    int getNumParticleGroups() override {
+        return exclusions.size();
+    }
+    void getParticlesInGroup(int index, vector<int>& particles) override {
+        particles = {exclusions[index].first, exclusions[index].second};
+    }
+    bool areGroupsIdentical(int group1, int group2) override {
+        return true;
+    }
+private:
+    const LigandHostParameters& params;
+    vector<std::pair<int, int> > exclusions;  // fixed for the life of the Context
+};
+
+class CommonCalcLigandCouplingForceKernel::ReorderListener : public ComputeContext::ReorderListener {
+public:
+    ReorderListener(CommonCalcLigandCouplingForceKernel& owner) : owner(owner) {
+    }
+    void execute() override {
+        owner.updateLigandPositions();
+    }
+private:
+    CommonCalcLigandCouplingForceKernel& owner;
+};
+
+void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const LigandCouplingForce& force,
+                                                     double dispersionCoefficient) {
+    ContextSelector selector(cc);
+    params.initialize(force, dispersionCoefficient);
+    int numParticles = force.getNumParticles();
+    int numLigand = params.ligand.size();
+    // The interaction kernel keeps one force per ligand atom in local memory.
+    if (numLigand > 1024)
+        throw OpenMMException("LigandCouplingForce: the " + cc.intToString(numLigand) +
+                              "-atom ligand is larger than the 1024 atoms the GPU kernels support");
+    int elementSize = (cc.getUseDoublePrecision() ? sizeof(mm_double4) : sizeof(mm_float4));
+    particleParams.initialize(cc, numParticles, elementSize, "ligandParticleParams");
+    isEnvironment.initialize<int>(cc, numParticles, "ligandIsEnvironment");
+    ligandAtoms.initialize<int>(cc, numLigand, "ligandAtoms");
+    ligandPosIndex.initialize<int>(cc, numLigand, "ligandPosIndex");
+    internalPairs.initialize<mm_int2>(cc, std::max<size_t>(1, numLigand * (numLigand - 1) / 2), "ligandInternalPairs");
+    exclusionStart.initialize<int>(cc, numParticles + 1, "ligandExclusionStart");
+    exclusionLigand.initialize<int>(cc, std::max<size_t>(1, force.getNumExclusions() * 2), "ligandExclusions");
+    candidates.initialize<int>(cc, numParticles, "ligandCandidates");
+    candidateCount.initialize<int>(cc, 1, "ligandCandidateCount");
+    bounds.initialize(cc, 1, elementSize, "ligandBounds");
+    uploadParameters();
+    info = new ForceInfo(params, force);
+    cc.addForce(info);
+    cc.addReorderListener(new ReorderListener(*this));
+    for (int k = 0; k < force.getNumEnergyParameterDerivatives(); k++)
+        cc.addEnergyParameterDerivative(force.getEnergyParameterDerivativeName(k));
+}
+
+void CommonCalcLigandCouplingForceKernel::uploadParameters() {
+    int numParticles = params.charges.size();
+    double sqrtCoulomb = std::sqrt(ONE_4PI_EPS0);
+    // x: q sqrt(ONE_4PI_EPS0), y: sigma/2, z: sqrt(epsilon): mixing becomes a product and a sum on the device.
+    if (cc.getUseDoublePrecision()) {
+        vector<mm_double4> p(numParticles);
+        for (int i = 0; i < numParticles; i++)
+            p[i] = mm_double4(params.charges[i] * sqrtCoulomb, 0.5 * params.sigmas[i], std::sqrt(params.epsilons[i]), 0);
+        particleParams.upload(p);
+    }
+    else {
+        vector<mm_float4> p(numParticles);
+        for (int i = 0; i < numParticles; i++)
+            p[i] = mm_float4((float) (params.charges[i] * sqrtCoulomb), (float) (0.5 * params.sigmas[i]),
+                             (float) std::sqrt(params.epsilons[i]), 0.0f);
+        particleParams.upload(p);
+    }
+    vector<int> environment(params.isEnvironment.begin(), params.isEnvironment.end());
+    isEnvironment.upload(environment);
+    ligandAtoms.upload(params.ligand);
+    vector<mm_int2> pairs;
+    for (auto& p : params.internalPairs)
+        pairs.push_back(mm_int2(p.first, p.second));
+    if (!pairs.empty())
+        internalPairs.uploadSubArray(pairs.data(), 0, pairs.size());
+    exclusionStart.upload(params.exclusionStart);
+    if (!params.exclusionLigandIndex.empty())
+        exclusionLigand.uploadSubArray(params.exclusionLigandIndex.data(), 0, params.exclusionLigandIndex.size());
+    updateLigandPositions();
+}
+
+void CommonCalcLigandCouplingForceKernel::updateLigandPositions() {
+    // OpenMM's arrays are in its (reordered) order; atomIndex maps that order back to particle indices.
+    const vector<int>& order = cc.getAtomIndex();
+    vector<int> where(params.charges.size(), -1);
+    for (size_t k = 0; k < order.size() && k < (size_t) cc.getNumAtoms(); k++)
+        where[order[k]] = k;
+    vector<int> positions(params.ligand.size());
+    for (size_t i = 0; i < params.ligand.size(); i++)
+        positions[i] = where[params.ligand[i]];
+    ligandPosIndex.upload(positions);
+}
+
+void CommonCalcLigandCouplingForceKernel::createKernels() {
+    const LigandPairSettings& s = *params.settings;
+    std::map<string, string> defines;
+    blockSize = 64;
+    defines["BLOCK_SIZE"] = cc.intToString(blockSize);
+    defines["REDUCTION_WIDTH"] = "8";  // sqrt(BLOCK_SIZE)
+    defines["NUM_ATOMS"] = cc.intToString(cc.getNumAtoms());
+    defines["PADDED_NUM_ATOMS"] = cc.intToString(cc.getPaddedNumAtoms());
+    defines["NUM_LIGAND"] = cc.intToString(params.ligand.size());
+    defines["NUM_INTERNAL_PAIRS"] = cc.intToString(params.internalPairs.size());
+    defines["USE_CUTOFF"] = params.cutoff ? "1" : "0";
+    defines["USE_PERIODIC"] = params.periodic ? "1" : "0";
+    defines["CUTOFF"] = cc.doubleToString(params.cutoff ? params.cutoffDistance : 0.0);
+    defines["CUTOFF_SQUARED"] = cc.doubleToString(params.cutoffDistance * params.cutoffDistance);
+    defines["USE_SWITCH"] = s.switching ? "1" : "0";
+    defines["SWITCH_DISTANCE"] = cc.doubleToString(s.switchingDistance);
+    defines["SWITCH_WIDTH"] = cc.doubleToString(s.cutoffDistance - s.switchingDistance);
+    defines["USE_ELECTROSTATICS"] = s.electrostatics ? "1" : "0";
+    defines["KRF"] = cc.doubleToString(s.krf);
+    defines["CRF"] = cc.doubleToString(s.crf);
+    defines["SOFTCORE_C"] = cc.doubleToString(s.c);
+    defines["IS_C6"] = (s.c == 6.0 ? "1" : "0");
+    defines["SOFTCORE_F"] = cc.doubleToString(s.f);
+    defines["HAS_ELEC_SOFTCORE"] = (s.beta != 0.0 ? "1" : "0");
+    const vector<string>& derivNames = cc.getEnergyParamDerivNames();
+    auto derivIndex = [&](const string& name, bool requested) {
+        if (!requested)
+            return -1;
+        return (int) (std::find(derivNames.begin(), derivNames.end(), name) - derivNames.begin());
+    };
+    defines["NUM_DERIVS"] = cc.intToString(std::max<size_t>(1, derivNames.size()));
+    defines["STERICS_DERIV"] = cc.intToString(derivIndex(params.stericsName, params.stericsDerivative));
+    defines["ELEC_DERIV"] = cc.intToString(derivIndex(params.electrostaticsName, params.electrostaticsDerivative));
+    ComputeProgram program = cc.compileProgram(CommonLigandKernelSources::ligandCoupling, defines);
+    // Without parameter derivatives the derivative buffer may not exist; the kernels then never touch it.
+    ArrayInterface& derivs = derivNames.empty() ? cc.getEnergyBuffer() : cc.getEnergyParamDerivBuffer();
+
+    boundsKernel = program->createKernel("ligandBoundsAndInternal");
+    for (ArrayInterface* array : {&cc.getPosq(), (ArrayInterface*) &ligandPosIndex, (ArrayInterface*) &particleParams,
+                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &internalPairs, (ArrayInterface*) &bounds,
+                                  (ArrayInterface*) &candidateCount, &cc.getLongForceBuffer(), &cc.getEnergyBuffer(), &derivs})
+        boundsKernel->addArg(*array);
+    for (int i = 0; i < 5; i++)
+        boundsKernel->addArg();  // box
+    for (int i = 0; i < 3; i++)
+        boundsKernel->addArg();  // dispersion energy, its derivative, includeForces
+
+    candidatesKernel = program->createKernel("findCandidates");
+    for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &isEnvironment,
+                                  (ArrayInterface*) &bounds, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
+        candidatesKernel->addArg(*array);
+    for (int i = 0; i < 5; i++)
+        candidatesKernel->addArg();
+
+    interactionsKernel = program->createKernel("computeInteractions");
+    for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
+                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
+                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
+                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount, &cc.getLongForceBuffer(),
+                                  &cc.getEnergyBuffer(), &derivs})
+        interactionsKernel->addArg(*array);
+    for (int i = 0; i < 5 + 7 + 1; i++)
+        interactionsKernel->addArg();  // box, lambda factors, includeForces
+    // Enough groups to fill the device, never more threads than the energy buffer has slots.
+    int energySlots = cc.getEnergyBuffer().getSize();
+    interactionThreads = std::min(cc.getNumThreadBlocks() * blockSize, energySlots - energySlots % blockSize);
+    kernelsCreated = true;
+}
+
+template <class T>
+void CommonCalcLigandCouplingForceKernel::setBoxArgs(ComputeKernel& kernel, int index) {
+    Vec3 a, b, c;
+    cc.getPeriodicBoxVectors(a, b, c);
+    kernel->setArg(index++, T(a[0], b[1], c[2], 0));
+    kernel->setArg(index++, T(1.0 / a[0], 1.0 / b[1], 1.0 / c[2], 0));
+    kernel->setArg(index++, T(a[0], a[1], a[2], 0));
+    kernel->setArg(index++, T(b[0], b[1], b[2], 0));
+    kernel->setArg(index, T(c[0], c[1], c[2], 0));
+}
+
+double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
+    ContextSelector selector(cc);
+    if (!kernelsCreated)
+        createKernels();
+    std::pair<double, double> lambdas = params.lambdas(context);
+    Vec3 box[3];
+    cc.getPeriodicBoxVectors(box[0], box[1], box[2]);
+    params.checkBox(box);
+    LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
+    std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
+    bool useDouble = cc.getUseDoublePrecision();
+    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel}) {
+        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : 12);
+        if (useDouble)
+            setBoxArgs<mm_double4>(*kernel, index);
+        else
+            setBoxArgs<mm_float4>(*kernel, index);
+    }
+    auto setReal = [&](ComputeKernel& kernel, int index, double value) {
+        if (useDouble)
+            kernel->setArg(index, value);
+        else
+            kernel->setArg(index, (float) value);
+    };
+    setReal(boundsKernel, 15, dispersion.first);
+    setReal(boundsKernel, 16, dispersion.second);
+    boundsKernel->setArg(17, (int) includeForces);
+    double factors[7] = {lambda.stericsScale, lambda.dStericsScale, lambda.ljShift, lambda.dLjShift,
+                         lambda.lambdaElec, lambda.elecShift, lambda.dElecShift};
+    for (int i = 0; i < 7; i++)
+        setReal(interactionsKernel, 17 + i, factors[i]);
+    interactionsKernel->setArg(24, (int) includeForces);
+    boundsKernel->execute(blockSize, blockSize);
+    candidatesKernel->execute(cc.getNumAtoms());
+    interactionsKernel->execute(interactionThreads, blockSize);
+    return 0.0;  // the energy went into OpenMM's energy buffer
+}
+
+void CommonCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,
+                                                                  double dispersionCoefficient) {
+    ContextSelector selector(cc);
+    size_t oldLigandSize = params.ligand.size();
+    params.update(force, dispersionCoefficient);
+    if (params.ligand.size() != oldLigandSize) {
+        // A ligand of another size changes array sizes and compiled constants.
+        int numLigand = params.ligand.size();
+        ligandAtoms.resize(numLigand);
+        ligandPosIndex.resize(numLigand);
+        internalPairs.resize(std::max<size_t>(1, numLigand * (numLigand - 1) / 2));
+        kernelsCreated = false;
+    }
+    uploadParameters();
+    // Particles whose parameters changed may no longer be interchangeable: let OpenMM re-sort.
+    cc.invalidateMolecules(info);
+}

@@ -1,0 +1,32 @@
+#include "CudaLigandKernelFactory.h"
+#include "CommonCalcLigandCouplingForceKernel.h"
+#include "CudaContext.h"
+#include "CudaPlatform.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/internal/ContextImpl.h"
+#include "openmm/internal/windowsExport.h"
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+
+extern "C" OPENMM_EXPORT void registerPlatforms() {
+}
+
+extern "C" OPENMM_EXPORT void registerKernelFactories() {
+    try {
+        Platform& platform = Platform::getPlatformByName("CUDA");
+        platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new CudaLigandKernelFactory());
+    }
+    catch (std::exception& ex) {
+        // CUDA is not available: nothing to register.
+    }
+}
+
+KernelImpl* CudaLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+    CudaPlatform::PlatformData& data = *static_cast<CudaPlatform::PlatformData*>(context.getPlatformData());
+    // All work on the first device: OpenMM sums the force buffers of every device.
+    CudaContext& cu = *data.contexts[0];
+    if (name == CalcLigandCouplingForceKernel::Name())
+        return new CommonCalcLigandCouplingForceKernel(name, platform, cu);
+    throw OpenMMException("openmm-ligand CUDA plugin: unknown kernel name '" + name + "'");
+}

@@ -1,0 +1,32 @@
+#include "OpenCLLigandKernelFactory.h"
+#include "CommonCalcLigandCouplingForceKernel.h"
+#include "OpenCLContext.h"
+#include "OpenCLPlatform.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/internal/ContextImpl.h"
+#include "openmm/internal/windowsExport.h"
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+
+extern "C" OPENMM_EXPORT void registerPlatforms() {
+}
+
+extern "C" OPENMM_EXPORT void registerKernelFactories() {
+    try {
+        Platform& platform = Platform::getPlatformByName("OpenCL");
+        platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new OpenCLLigandKernelFactory());
+    }
+    catch (std::exception& ex) {
+        // OpenCL is not available: nothing to register.
+    }
+}
+
+KernelImpl* OpenCLLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+    OpenCLPlatform::PlatformData& data = *static_cast<OpenCLPlatform::PlatformData*>(context.getPlatformData());
+    // All work on the first device: OpenMM sums the force buffers of every device.
+    OpenCLContext& cl = *data.contexts[0];
+    if (name == CalcLigandCouplingForceKernel::Name())
+        return new CommonCalcLigandCouplingForceKernel(name, platform, cl);
+    throw OpenMMException("openmm-ligand OpenCL plugin: unknown kernel name '" + name + "'");
+}
