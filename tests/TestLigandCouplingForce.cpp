@@ -365,6 +365,28 @@ TEST_P(LigandCouplingForceTest, PairSearchFollowsMovingAtoms) {
     expectMatchesReference(*system, moved, config(), 0.5, 0.5, "after 300 steps");
 }
 
+TEST_P(LigandCouplingForceTest, SeveralDevicesInOneContext) {
+    // GPU platforms split a Context over devices; all of this force's work runs on the first one, and the
+    // sum over devices must still be the whole force. One device listed twice exercises that path anywhere.
+    if (config().platform != "OpenCL" && config().platform != "CUDA")
+        GTEST_SKIP() << "only GPU platforms split a Context over devices";
+    TestSystem t = makeTestSystem(3.0, false);
+    ForceSettings s;
+    s.dispersion = true;
+    std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+    VerletIntegrator integrator(0.001);
+    std::map<std::string, std::string> properties = {{"Precision", config().precision}, {"DeviceIndex", "0,0"}};
+    Context context(*system, integrator, Platform::getPlatformByName(config().platform), properties);
+    ASSERT_EQ("0,0", context.getPlatform().getPropertyValue(context, "DeviceIndex"));
+    context.setPositions(t.positions);
+    Evaluation actual = evaluate(context, 0.6, 0.4);
+    Evaluation expected = reference(*system, t.positions, 0.6, 0.4);
+    EXPECT_NEAR(expected.energy, actual.energy, config().tolerance() * std::fabs(expected.energy));
+    EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().tolerance());
+    EXPECT_NEAR(expected.derivatives["lambda_sterics"], actual.derivatives["lambda_sterics"],
+                config().tolerance() * std::max(1.0, std::fabs(expected.derivatives["lambda_sterics"])));
+}
+
 /** Expects creating a Context (or evaluating it) to throw an OpenMMException whose message contains text. */
 static void expectRejected(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
                            const std::string& text, double lambdaSterics = 1.0) {

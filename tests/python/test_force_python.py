@@ -90,7 +90,8 @@ def test_system_serialization_round_trip(platform):
         c.setPositions(test.positions)
         c.setParameter("lambda_sterics", 0.3)
         c.setParameter("lambda_electrostatics", 0.6)
-    assert energy(c1) == energy(c2)
+    # GPU platforms sum in a nondeterministic order: equal within the platform's precision.
+    assert energy(c1) == pytest.approx(energy(c2), rel=tolerance(platform))
 
 
 def test_malformed_xml_raises():
