@@ -19,8 +19,16 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
     const LigandPairSettings& s = *params.settings;
     const LigandLambdaFactors lambda(s, lambdas.first, lambdas.second);
     const bool periodic = params.periodic;
+    // periodicDelta() with the divisions replaced by products with the inverse box (same reduction).
+    const Vec3 inverse = periodic ? Vec3(1 / box[0][0], 1 / box[1][1], 1 / box[2][2]) : Vec3();
     auto delta = [&](const Vec3& from, const Vec3& to) {
-        return periodic ? periodicDelta(from, to, box) : to - from;
+        Vec3 d = to - from;
+        if (periodic) {
+            d -= box[2] * std::floor(d[2] * inverse[2] + 0.5);
+            d -= box[1] * std::floor(d[1] * inverse[1] + 0.5);
+            d -= box[0] * std::floor(d[0] * inverse[0] + 0.5);
+        }
+        return d;
     };
 
     // The ligand as one rigid-enough cluster: positions unwrapped around its first atom, centre, radius.
@@ -42,6 +50,10 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
     double minWidth = periodic ? std::min(box[0][0], std::min(box[1][1], box[2][2])) : 0.0;
     bool prune = params.cutoff && (!periodic || reach < 0.5 * minWidth);
     double reach2 = reach * reach;
+    // A candidate's image beside the ligand is within 2 radius + cutoff of every ligand atom; below half a box
+    // width, plain differences in the ligand's unwrapped frame are the minimum-image vectors. A ligand spread
+    // over more than that (unbonded atoms flying apart) takes the per-pair minimum image instead.
+    bool unwrappedFrame = !periodic || (prune && 2 * radius + params.cutoffDistance < 0.5 * minWidth);
     double cutoff2 = params.cutoffDistance * params.cutoffDistance;
 
     int numThreads = threads.getNumThreads();
@@ -59,14 +71,13 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
             Vec3 toCentre = delta(centre, pos[j]);
             if (prune && toCentre.dot(toCentre) >= reach2)
                 continue;
+            Vec3 posJ = centre + toCentre;  // j's image beside the ligand
             Vec3 forceJ;
             double chargeJ = ONE_4PI_EPS0 * params.charges[j], sigmaJ = params.sigmas[j], epsilonJ = params.epsilons[j];
             bool hasExclusions = (params.exclusionStart[j] != params.exclusionStart[j + 1]);
             for (int i = 0; i < numLigand; i++) {
-                // The pair vector exactly as the Reference kernel forms it, so a pair at the cutoff is
-                // decided the same way on both platforms.
                 int atom = params.ligand[i];
-                Vec3 d = delta(pos[atom], pos[j]);
+                Vec3 d = unwrappedFrame ? posJ - ligandPos[i] : delta(pos[atom], pos[j]);
                 double r2 = d.dot(d);
                 if (params.cutoff && r2 >= cutoff2)
                     continue;
