@@ -127,7 +127,9 @@ def main():
     args = parser.parse_args()
     if args.plot_only:
         with open(args.plot_only) as source:
-            plot(json.load(source), os.path.splitext(args.plot_only)[0] + ".png")
+            results = json.load(source)
+        plot(results, os.path.splitext(args.plot_only)[0] + ".png")
+        print(markdown_table(results))
         return
 
     results = {"host": host.node(), "cpu_count": os.cpu_count(), "openmm": openmm.__version__, "rows": []}
@@ -160,7 +162,19 @@ def main():
     with open(path, "w") as out:
         json.dump(results, out, indent=2)
     plot(results, os.path.join(HERE, "results", args.name + ".png"))
+    print(markdown_table(results))
     print(f"wrote {path} and the plot beside it")
+
+
+def markdown_table(results):
+    """The results as the README's table."""
+    lines = ["| atoms | platform | lambda | plain ms/step | decoupled ms/step | decoupled / plain | Custom route / plain |",
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+    for r in results["rows"]:
+        platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
+        lines.append(f"| {r['atoms']} | {platform} | {r['mode']} | {r['plain_ms']:.2f} | {r['decoupled_ms']:.2f} | "
+                     f"**{r['decoupled_over_plain']:.3f}** | {r['custom_over_plain']:.3f} |")
+    return "\n".join(lines)
 
 
 def plot(results, path):
