@@ -69,6 +69,23 @@ def custom_decoupling(system, ligand_atoms, alpha=0.5):
     return decoupled
 
 
+def summarize(row):
+    """Medians of the interleaved samples and their ratios: wall clock, and CPU time (all threads of this
+    process), which the rest of a shared machine disturbs differently."""
+    for name in ("plain", "decoupled", "custom"):
+        row[f"{name}_ms"] = float(numpy.median(row[f"{name}_samples_ms"]))
+        if f"{name}_cpu_samples_ms" in row:
+            row[f"{name}_cpu_ms"] = float(numpy.median(row[f"{name}_cpu_samples_ms"]))
+    has_cpu = "plain_cpu_samples_ms" in row
+    for name in ("decoupled", "custom"):
+        row[f"{name}_over_plain"] = row[f"{name}_ms"] / row["plain_ms"]
+        if has_cpu:
+            row[f"{name}_over_plain_cpu_time"] = row[f"{name}_cpu_ms"] / row["plain_cpu_ms"]
+    if not has_cpu:  # an older run kept no CPU-time samples: drop figures that were not medians
+        for key in [k for k in row if "cpu" in k]:
+            del row[key]
+
+
 def box_for_atoms(atoms):
     """Edge (nm) of a cubic TIP3P box holding about this many atoms (33.4 waters per nm^3)."""
     return (atoms / 3 / 33.4) ** (1 / 3)
@@ -123,14 +140,19 @@ def main():
     parser.add_argument("--switching-steps", type=int, default=20,
                         help="timed steps with lambda changed every step (the custom route is slow there)")
     parser.add_argument("--repeats", type=int, default=5,
-                        help="measurements per cell, interleaved across formulations; the fastest is kept "
-                             "(the least disturbed by the rest of the machine)")
+                        help="measurements per cell, interleaved across formulations; the median is kept (on a "
+                             "shared machine single samples stray both ways)")
     parser.add_argument("--name", default="decoupling_cost")
-    parser.add_argument("--plot-only", metavar="JSON", help="redraw the plot of an earlier run and stop")
+    parser.add_argument("--plot-only", metavar="JSON",
+                        help="summarize an earlier run's samples again, redraw its plot, print its table, and stop")
     args = parser.parse_args()
     if args.plot_only:
         with open(args.plot_only) as source:
             results = json.load(source)
+        for row in results["rows"]:
+            summarize(row)
+        with open(args.plot_only, "w") as out:
+            json.dump(results, out, indent=2)
         plot(results, os.path.splitext(args.plot_only)[0] + ".png")
         print(markdown_table(results))
         return
@@ -155,14 +177,9 @@ def main():
                         samples[name].append(wall)
                         cpu_samples[name].append(cpu)
                 for name in systems:
-                    row[f"{name}_ms"] = float(numpy.min(samples[name]))
                     row[f"{name}_samples_ms"] = [float(v) for v in samples[name]]
-                    row[f"{name}_cpu_ms"] = float(numpy.min(cpu_samples[name]))
-                row["decoupled_over_plain"] = row["decoupled_ms"] / row["plain_ms"]
-                row["custom_over_plain"] = row["custom_ms"] / row["plain_ms"]
-                # CPU time (all threads of this process) is what the machine's other load disturbs least here.
-                row["decoupled_over_plain_cpu_time"] = row["decoupled_cpu_ms"] / row["plain_cpu_ms"]
-                row["custom_over_plain_cpu_time"] = row["custom_cpu_ms"] / row["plain_cpu_ms"]
+                    row[f"{name}_cpu_samples_ms"] = [float(v) for v in cpu_samples[name]]
+                summarize(row)
                 results["rows"].append(row)
                 print(f"{atoms:6d} atoms {platform_name:7s} {mode:10s} plain {row['plain_ms']:8.2f} ms  "
                       f"decoupled {row['decoupled_ms']:8.2f} ms ({row['decoupled_over_plain']:.3f}x, CPU time "
