@@ -187,21 +187,23 @@ def _restore_internal_electrostatics(system, nb, atoms, excluded, lambda_name):
     bonds.addPerBondParameter("qq")
     bonds.setUsesPeriodicBoundaryConditions(method == openmm.NonbondedForce.CutoffPeriodic)
     bonds.setForceGroup(nb.getForceGroup())
+    charges = _ligand_charges(nb, lambda_name)
     for a, i in enumerate(atoms):
         for j in atoms[a + 1:]:
             if (min(i, j), max(i, j)) in excluded:
                 continue
-            bonds.addBond(i, j, [_ligand_charge(nb, i, lambda_name) * _ligand_charge(nb, j, lambda_name)])
+            bonds.addBond(i, j, [charges[i] * charges[j]])
     system.addForce(bonds)
 
 
-def _ligand_charge(nb, index, lambda_name):
-    """The charge a ligand particle has at lambda = 1: its offset (the base charge was set to 0)."""
+def _ligand_charges(nb, lambda_name):
+    """The charges ligand particles have at lambda = 1: their offsets (the base charges were set to 0)."""
+    charges = {}
     for k in range(nb.getNumParticleParameterOffsets()):
         name, particle, charge, _, _ = nb.getParticleParameterOffset(k)
-        if particle == index and name == lambda_name:
-            return charge.value_in_unit(openmm.unit.elementary_charge) if openmm.unit.is_quantity(charge) else charge
-    raise LigandError(f"particle {index} has no charge offset for '{lambda_name}'")
+        if name == lambda_name:
+            charges[particle] = charge.value_in_unit(openmm.unit.elementary_charge) if openmm.unit.is_quantity(charge) else charge
+    return charges
 
 
 def find_ligand_coupling_forces(system):

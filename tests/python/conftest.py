@@ -6,6 +6,7 @@ import pytest
 from openmm import app, unit
 
 import openmmligand
+from openmmligand._plugins import KERNEL_NAME
 
 
 def kernel_platforms():
@@ -13,7 +14,7 @@ def kernel_platforms():
     configs = []
     for index in range(openmm.Platform.getNumPlatforms()):
         platform = openmm.Platform.getPlatform(index)
-        if not platform.supportsKernels([openmmligand.ensure_plugins_loaded.__globals__["KERNEL_NAME"]]):
+        if not platform.supportsKernels([KERNEL_NAME]):
             continue
         if "Precision" in platform.getPropertyNames():
             configs += [(platform.getName(), precision) for precision in ("single", "mixed", "double")]
@@ -49,6 +50,16 @@ def make_context(system, platform):
     name, precision = platform
     properties = {"Precision": precision} if precision else {}
     return openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name), properties)
+
+
+def lambda_difference(context, name, value, h):
+    """Central difference of the energy in a Context parameter at value, step h; the parameter is restored."""
+    context.setParameter(name, value + h)
+    e_hi = energy(context)
+    context.setParameter(name, value - h)
+    e_lo = energy(context)
+    context.setParameter(name, value)
+    return (e_hi - e_lo) / (2 * h)
 
 
 def energy(context, groups=-1):

@@ -8,7 +8,7 @@ import pytest
 from openmm import unit
 
 import openmmligand
-from conftest import METHODS, energy, forces, ligand_in_water, make_context, tolerance
+from conftest import METHODS, energy, forces, lambda_difference, ligand_in_water, make_context, tolerance
 
 LAMBDAS = "lambda_sterics", "lambda_electrostatics"
 
@@ -91,12 +91,8 @@ def test_sterics_derivative_reported_by_the_force(platform):
     _, _, context = contexts("PME", platform)
     context.setParameter("lambda_sterics", 0.4)
     reported = dict(context.getState(getParameterDerivatives=True).getEnergyParameterDerivatives())["lambda_sterics"]
-    h = 1e-4
-    context.setParameter("lambda_sterics", 0.4 + h)
-    e_hi = energy(context)
-    context.setParameter("lambda_sterics", 0.4 - h)
-    e_lo = energy(context)
-    assert reported == pytest.approx((e_hi - e_lo) / (2 * h), rel=2e-4 if platform[0] == "CPU" else 1e-6)
+    numeric = lambda_difference(context, "lambda_sterics", 0.4, 1e-4)
+    assert reported == pytest.approx(numeric, rel=2e-4 if platform[0] == "CPU" else 1e-6)
 
 
 def test_forces_match_finite_differences(platform):
@@ -163,11 +159,8 @@ def test_decoupled_electrostatics_keep_the_ligand_intramolecular_energy(method, 
         context.setParameter("lambda_electrostatics", 0.4)
         derivative = openmmligand.lambda_derivatives(context)["lambda_electrostatics"]
         h = 1e-4 if platform[0] == "Reference" else 0.1  # quadratic in lambda_e: a wide step is exact
-        context.setParameter("lambda_electrostatics", 0.4 + h)
-        e_hi = energy(context)
-        context.setParameter("lambda_electrostatics", 0.4 - h)
-        e_lo = energy(context)
-        assert derivative == pytest.approx((e_hi - e_lo) / (2 * h), rel=2e-3 if platform[0] == "CPU" else 1e-5)
+        numeric = lambda_difference(context, "lambda_electrostatics", 0.4, h)
+        assert derivative == pytest.approx(numeric, rel=2e-3 if platform[0] == "CPU" else 1e-5)
 
 
 def test_atom_reordering_during_dynamics(platform):

@@ -2,7 +2,6 @@
 #define OPENMM_LIGAND_HOST_PARAMETERS_H_
 
 #include "LigandCouplingForce.h"
-#include "LigandKernels.h"
 #include "internal/LigandCouplingForceImpl.h"
 #include "internal/LigandPairPotential.h"
 #include "openmm/OpenMMException.h"
@@ -151,23 +150,6 @@ private:
             throw OpenMM::OpenMMException(message.str());
         }
     }
-};
-
-/** Base of the host-side kernels: they read the force into LigandHostParameters in the same way. */
-class HostCalcLigandCouplingForceKernel : public CalcLigandCouplingForceKernel {
-public:
-    HostCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform)
-        : CalcLigandCouplingForceKernel(name, platform) {
-    }
-    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override {
-        params.initialize(force, dispersionCoefficient);
-    }
-    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                 double dispersionCoefficient) override {
-        params.update(force, dispersionCoefficient);
-    }
-protected:
-    LigandHostParameters params;
 };
 
 } // namespace OpenMMLigand

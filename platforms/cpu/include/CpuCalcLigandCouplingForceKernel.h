@@ -1,8 +1,7 @@
 #ifndef CPU_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 #define CPU_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 
-#include "LigandKernels.h"
-#include "internal/LigandHostParameters.h"
+#include "HostCalcLigandCouplingForceKernel.h"
 #include "openmm/internal/ThreadPool.h"
 #include <string>
 #include <vector>

@@ -1,5 +1,4 @@
 #include "CpuCalcLigandCouplingForceKernel.h"
-#include "ReferencePlatform.h"
 #include "SimTKOpenMMRealType.h"
 #include "openmm/internal/ThreadPool.h"
 #include <cmath>
@@ -9,15 +8,12 @@ using namespace OpenMMLigand;
 using std::vector;
 
 double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
-    // CpuPlatform keeps ReferencePlatform's data: positions and the force array every kernel adds to.
-    ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
-    const vector<Vec3>& pos = *data.positions;
-    vector<Vec3>& forces = *data.forces;
-    const Vec3* box = data.periodicBoxVectors;
-    std::pair<double, double> lambdas = params.lambdas(context);
-    params.checkBox(box);
+    Evaluation in = evaluation(context);
+    const vector<Vec3>& pos = in.positions;
+    vector<Vec3>& forces = in.forces;
+    const Vec3* box = in.box;
     const LigandPairSettings& s = *params.settings;
-    const LigandLambdaFactors lambda(s, lambdas.first, lambdas.second);
+    const LigandLambdaFactors& lambda = in.lambda;
     const bool periodic = params.periodic;
     // periodicDelta() with the divisions replaced by products with the inverse box (same reduction).
     const Vec3 inverse = periodic ? Vec3(1 / box[0][0], 1 / box[1][1], 1 / box[2][2]) : Vec3();
@@ -125,9 +121,9 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
             forces[b] -= f;
         }
     }
-    std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
+    std::pair<double, double> dispersion = params.dispersion(box, in.lambdaSterics);
     energy += dispersion.first;
     dEdLs += dispersion.second;
-    params.addDerivatives(*data.energyParameterDerivatives, dEdLs, dEdLe);
+    params.addDerivatives(in.derivatives, dEdLs, dEdLe);
     return energy;
 }

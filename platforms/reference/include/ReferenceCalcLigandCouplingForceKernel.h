@@ -1,8 +1,7 @@
 #ifndef REFERENCE_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 #define REFERENCE_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 
-#include "LigandKernels.h"
-#include "internal/LigandHostParameters.h"
+#include "HostCalcLigandCouplingForceKernel.h"
 #include <string>
 
 namespace OpenMMLigand {

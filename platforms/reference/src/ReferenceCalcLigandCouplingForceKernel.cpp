@@ -1,5 +1,4 @@
 #include "ReferenceCalcLigandCouplingForceKernel.h"
-#include "ReferencePlatform.h"
 #include "SimTKOpenMMRealType.h"
 #include <cmath>
 
@@ -8,14 +7,12 @@ using namespace OpenMMLigand;
 using std::vector;
 
 double ReferenceCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
-    ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
-    const vector<Vec3>& pos = *data.positions;
-    vector<Vec3>& forces = *data.forces;
-    const Vec3* box = data.periodicBoxVectors;
-    std::pair<double, double> lambdas = params.lambdas(context);
-    params.checkBox(box);
+    Evaluation in = evaluation(context);
+    const vector<Vec3>& pos = in.positions;
+    vector<Vec3>& forces = in.forces;
+    const Vec3* box = in.box;
     const LigandPairSettings& s = *params.settings;
-    LigandLambdaFactors lambda(s, lambdas.first, lambdas.second);
+    const LigandLambdaFactors& lambda = in.lambda;
     double cutoff2 = params.cutoffDistance * params.cutoffDistance;
     double energy = 0, dEdLs = 0, dEdLe = 0;
 
@@ -45,9 +42,9 @@ double ReferenceCalcLigandCouplingForceKernel::execute(ContextImpl& context, boo
                 visit(params.ligand[a], j, true);
     for (auto& pair : params.internalPairs)
         visit(params.ligand[pair.first], params.ligand[pair.second], false);
-    std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
+    std::pair<double, double> dispersion = params.dispersion(box, in.lambdaSterics);
     energy += dispersion.first;
     dEdLs += dispersion.second;
-    params.addDerivatives(*data.energyParameterDerivatives, dEdLs, dEdLe);
+    params.addDerivatives(in.derivatives, dEdLs, dEdLe);
     return energy;
 }
