@@ -1,0 +1,295 @@
+"""Simulation-ready protein–ligand complexes: a PDB entry in, an OpenMM System with the ligand found out.
+
+The default is HIV-1 protease with the drug amprenavir (PDB 1HPV, shipped by Debian's ``pymol-data``):
+
+    import openmmligand
+    complex = openmmligand.complexes.amprenavir_hiv_protease()
+    decoupled = openmmligand.decouple(complex.system, complex.ligand_atoms)
+
+What :func:`build_complex` does:
+
+- protein and crystal waters: PDBFixer adds missing heavy atoms (missing residues are not modelled) and
+  hydrogens at pH 7; Amber14 (``amber14-all.xml``) and TIP3P;
+- ligand: its heavy atoms from the PDB, bond orders and stereochemistry from its SMILES (RDKit; a SMILES that
+  does not match the structure is an error), hydrogens with coordinates, then GAFF types and parameters from
+  Open Babel's copy of GAFF with MMFF94 charges (:mod:`openmmligand.gaff` says why and what that means);
+- TIP3P solvent in a padded cubic box with Na+/Cl- neutralizing and at 0.15 M, PME (1 nm cutoff), HBonds
+  constraints, rigid water; energy minimization;
+- the result is cached (PDB, serialized System and State XML) under ``$OPENMMLIGAND_CACHE`` (default
+  ``~/.cache/openmm-ligand``), keyed by every input, so the second call is fast.
+
+These GAFF/MMFF94 parameters are for demonstrations and benchmarks. For production, parameterize the ligand with
+AM1-BCC charges (openmmforcefields) and use :func:`from_system` — the plugin works on any System.
+"""
+import hashlib
+import json
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+import openmm
+from openmm import app, unit
+
+from .errors import LigandError
+
+BUILDER_VERSION = 1
+HIV_PROTEASE_PDB = "/usr/share/pymol/data/tut/1hpv.pdb"
+# Amprenavir (VX-478, residue "478" in 1HPV): (3S)-oxolan-3-yl N-[(2S,3R)-4-[(4-aminophenyl)sulfonyl-
+# (2-methylpropyl)amino]-3-hydroxy-1-phenylbutan-2-yl]carbamate.
+AMPRENAVIR_SMILES = "CC(C)CN(C[C@H]([C@H](CC1=CC=CC=C1)NC(=O)O[C@H]2CCOC2)O)S(=O)(=O)C3=CC=C(C=C3)N"
+KNOWN_LIGANDS = {"478": ("amprenavir", AMPRENAVIR_SMILES)}
+
+
+@dataclass
+class ProteinLigandComplex:
+    """A simulation-ready complex. Positions in nm; ``ligand_atoms`` are indices into the System."""
+    system: openmm.System
+    topology: app.Topology
+    positions: list
+    ligand_atoms: list
+    ligand_name: str = "ligand"
+    ligand_residue: str = ""
+    description: dict = field(default_factory=dict)
+
+    def environment_residues(self):
+        """Residues of the topology other than the ligand's, in order."""
+        ligand = set(self.ligand_atoms)
+        return [r for r in self.topology.residues() if not any(a.index in ligand for a in r.atoms())]
+
+
+def default_cache_dir():
+    """Where built complexes are cached: $OPENMMLIGAND_CACHE, else $XDG_CACHE_HOME/openmm-ligand."""
+    if os.environ.get("OPENMMLIGAND_CACHE"):
+        return os.environ["OPENMMLIGAND_CACHE"]
+    return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "openmm-ligand")
+
+
+def amprenavir_hiv_protease(**options):
+    """HIV-1 protease with amprenavir from 1HPV (``pymol-data``), built (or loaded from the cache) by
+    :func:`build_complex`; ``options`` are passed on."""
+    if not os.path.isfile(HIV_PROTEASE_PDB):
+        raise LigandError(f"{HIV_PROTEASE_PDB} not found: install the Debian package pymol-data")
+    return build_complex(HIV_PROTEASE_PDB, "478", **options)
+
+
+def ligand_lines(pdb_file, residue_name):
+    """The PDB ATOM/HETATM records of the first residue named ``residue_name`` (chain and number as found)."""
+    records, residue_id = [], None
+    with open(pdb_file) as stream:
+        for line in stream:
+            if line.startswith("ENDMDL"):
+                break
+            if line.startswith(("ATOM  ", "HETATM")) and line[17:20].strip() == residue_name:
+                this = line[21:27]
+                if residue_id is None:
+                    residue_id = this
+                if this == residue_id:
+                    records.append(line)
+    return records
+
+
+def residue_names_in(pdb_file):
+    """The residue names of a PDB file's HETATM records, for error messages."""
+    with open(pdb_file) as stream:
+        return sorted({line[17:20].strip() for line in stream if line.startswith("HETATM")})
+
+
+def ligand_molecule(pdb_file, residue_name, smiles):
+    """The ligand as an RDKit molecule: heavy atoms and coordinates from the PDB, bond orders and stereo from
+    ``smiles``, hydrogens added with coordinates. Raises LigandError if it is not there or does not match."""
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import AllChem
+    RDLogger.DisableLog("rdApp.*")
+    records = ligand_lines(pdb_file, residue_name)
+    if not records:
+        raise LigandError(f"ligand residue '{residue_name}' not found in {pdb_file} "
+                          f"(HETATM residues there: {', '.join(residue_names_in(pdb_file)) or 'none'})")
+    structure = Chem.MolFromPDBBlock("".join(r for r in records if r[76:78].strip() != "H") + "END\n",
+                                     removeHs=True, proximityBonding=True)
+    template = Chem.MolFromSmiles(smiles) if smiles else None
+    if template is None:
+        raise LigandError(f"the SMILES for ligand '{residue_name}' cannot be parsed: {smiles!r}")
+    if structure is None:
+        raise LigandError(f"RDKit could not read residue '{residue_name}' from {pdb_file}")
+    if structure.GetNumAtoms() != template.GetNumAtoms():
+        raise LigandError(f"the SMILES does not match residue '{residue_name}': the structure has "
+                          f"{structure.GetNumAtoms()} heavy atoms, the SMILES {template.GetNumAtoms()}")
+    try:
+        molecule = AllChem.AssignBondOrdersFromTemplate(template, structure)
+    except ValueError as error:
+        raise LigandError(f"the SMILES does not match the bonds of residue '{residue_name}' ({error})") from None
+    Chem.AssignStereochemistryFrom3D(molecule)
+    if Chem.MolToSmiles(molecule) != Chem.MolToSmiles(template):
+        raise LigandError(f"the SMILES does not match the structure of residue '{residue_name}': the "
+                          f"coordinates give {Chem.MolToSmiles(molecule)}, the SMILES {Chem.MolToSmiles(template)} "
+                          f"(stereochemistry or charge state differ)")
+    return Chem.AddHs(molecule, addCoords=True)
+
+
+def ligand_atom_names(molecule):
+    """PDB names for the heavy atoms, H1, H2, ... for the added hydrogens (unique)."""
+    names, used, count = [], set(), 0
+    for atom in molecule.GetAtoms():
+        info = atom.GetPDBResidueInfo()
+        name = info.GetName().strip() if info is not None and atom.GetAtomicNum() != 1 else None
+        while name is None or name in used:
+            count += 1
+            name = f"H{count}"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize):
+    digest = hashlib.sha256()
+    with open(pdb_file, "rb") as stream:
+        digest.update(stream.read())
+    digest.update(repr((BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize,
+                        openmm.__version__)).encode())
+    return digest.hexdigest()[:16]
+
+
+def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_strength=0.15, minimize=250,
+                  cache_dir=None, platform=None, verbose=True):
+    """Build (or load from the cache) a solvated, minimized protein–ligand System from a PDB file.
+
+    pdb_file: the complex; ligand_residue: the ligand's residue name; smiles: the ligand's SMILES (bond orders,
+    stereochemistry, charge state), optional for ligands in :data:`KNOWN_LIGANDS`; padding: solvent padding in
+    nm; ionic_strength: molar NaCl; minimize: L-BFGS iterations (0: none; 250 relieve the clashes of added
+    hydrogens and solvent, ~2 min for 1HPV on 2 CPU cores); cache_dir: where built systems are kept (None: :func:`default_cache_dir`,
+    False: no cache); platform: an OpenMM Platform for the minimization.
+    Returns a :class:`ProteinLigandComplex`. Raises LigandError for a missing file, an unknown or absent ligand
+    residue, a SMILES that does not match the structure, or a missing GAFF parameter.
+    """
+    if not os.path.isfile(pdb_file):
+        raise LigandError(f"PDB file not found: {pdb_file}")
+    if smiles is None:
+        if ligand_residue not in KNOWN_LIGANDS:
+            raise LigandError(f"unknown ligand residue '{ligand_residue}': pass its SMILES "
+                              f"(known without one: {', '.join(KNOWN_LIGANDS)})")
+        smiles = KNOWN_LIGANDS[ligand_residue][1]
+    name = KNOWN_LIGANDS.get(ligand_residue, (ligand_residue,))[0]
+    log = print if verbose else (lambda *a, **k: None)
+    folder = None
+    if cache_dir is not False:
+        key = _cache_key(pdb_file, ligand_residue, smiles, padding, ionic_strength, minimize)
+        folder = os.path.join(cache_dir or default_cache_dir(), f"{os.path.basename(pdb_file)}-{ligand_residue}-{key}")
+        if os.path.isfile(os.path.join(folder, "complete")):
+            log(f"loading the built complex from {folder}")
+            return _load(folder)
+
+    started = time.perf_counter()
+    molecule = ligand_molecule(pdb_file, ligand_residue, smiles)
+    from .gaff import LigandTemplate
+    template = LigandTemplate(molecule, ligand_atom_names(molecule), ligand_residue)
+    for kind, missing, used in template.substitutions:
+        log(f"GAFF has no {kind} parameter for {missing}: using {used} (analogue)")
+
+    log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
+    random.seed(BUILDER_VERSION)  # PDBFixer and Modeller place some hydrogens and the ions at random
+    modeller = _fixed_protein(pdb_file)
+    modeller.add(*_ligand_topology(molecule, template))
+    forcefield = app.ForceField("amber14-all.xml", "amber14/tip3p.xml", template.forcefield_file())
+    log(f"solvating: TIP3P, {padding} nm padding, {ionic_strength} M NaCl")
+    modeller.addSolvent(forcefield, model="tip3p", padding=padding * unit.nanometer,
+                        ionicStrength=ionic_strength * unit.molar, neutralize=True)
+    system = forcefield.createSystem(modeller.topology, nonbondedMethod=app.PME, nonbondedCutoff=1.0 * unit.nanometer,
+                                     constraints=app.HBonds, rigidWater=True)
+    ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == ligand_residue]
+    positions = modeller.positions
+    if minimize:
+        log(f"minimizing {system.getNumParticles()} atoms ({minimize} iterations at most)")
+        integrator = openmm.VerletIntegrator(0.001)
+        context = openmm.Context(system, integrator, *([platform] if platform else []))
+        context.setPositions(positions)
+        openmm.LocalEnergyMinimizer.minimize(context, 10.0, int(minimize))
+        positions = context.getState(getPositions=True).getPositions()
+        del context
+    description = {"ligand": name, "ligand_residue": ligand_residue, "smiles": smiles, "source": pdb_file,
+                   "atoms": system.getNumParticles(), "ligand_atoms": len(ligand_atoms),
+                   "ligand_charges": template.charge_method, "ligand_gaff_types": template.atom_types,
+                   "gaff_substitutions": template.substitutions, "padding_nm": padding,
+                   "ionic_strength_molar": ionic_strength, "minimization_iterations": minimize, "build_seconds": round(time.perf_counter() - started, 1)}
+    result = ProteinLigandComplex(system, modeller.topology, positions, ligand_atoms, name, ligand_residue, description)
+    if folder:
+        _save(folder, result, template.xml)
+        log(f"built in {description['build_seconds']} s, cached in {folder}")
+    return result
+
+
+def from_system(system, topology, positions, ligand_residue):
+    """Wrap a user's own System and Topology: the ligand is every atom of residues named ``ligand_residue``."""
+    if system.getNumParticles() != topology.getNumAtoms():
+        raise LigandError(f"the System has {system.getNumParticles()} particles, the Topology "
+                          f"{topology.getNumAtoms()} atoms")
+    ligand_atoms = [a.index for a in topology.atoms() if a.residue.name == ligand_residue]
+    if not ligand_atoms:
+        names = sorted({r.name for r in topology.residues()})
+        raise LigandError(f"no residue named '{ligand_residue}' in the topology (residue names: {', '.join(names)})")
+    return ProteinLigandComplex(system, topology, positions, ligand_atoms, ligand_residue, ligand_residue,
+                                {"ligand_residue": ligand_residue, "atoms": system.getNumParticles()})
+
+
+def _fixed_protein(pdb_file):
+    """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand."""
+    from pdbfixer import PDBFixer
+    fixer = PDBFixer(filename=pdb_file)
+    fixer.removeHeterogens(keepWater=True)
+    fixer.findMissingResidues()
+    fixer.missingResidues = {}  # do not model missing loops or termini: keep what was resolved
+    fixer.findNonstandardResidues()
+    fixer.replaceNonstandardResidues()
+    fixer.findMissingAtoms()
+    fixer.addMissingAtoms()
+    fixer.addMissingHydrogens(7.0)
+    return app.Modeller(fixer.topology, fixer.positions)
+
+
+def _ligand_topology(molecule, template):
+    """An OpenMM Topology and positions (nm) for the ligand, atoms named as in the template."""
+    topology = app.Topology()
+    residue = topology.addResidue(template.residue_name, topology.addChain("L"))
+    atoms = [topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
+             for name, symbol in zip(template.atom_names, template.elements)]
+    for i, j in template.bonds:
+        topology.addBond(atoms[i], atoms[j])
+    conformer = molecule.GetConformer()
+    positions = [openmm.Vec3(*conformer.GetAtomPosition(i)) * 0.1 for i in range(molecule.GetNumAtoms())]
+    return topology, positions * unit.nanometer
+
+
+def _save(folder, result, ligand_xml):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "complex.pdb"), "w") as stream:
+        app.PDBFile.writeFile(result.topology, result.positions, stream, keepIds=False)
+    with open(os.path.join(folder, "system.xml"), "w") as stream:
+        stream.write(openmm.XmlSerializer.serialize(result.system))
+    state_system = openmm.System()
+    for _ in range(result.system.getNumParticles()):
+        state_system.addParticle(1.0)
+    state_system.setDefaultPeriodicBoxVectors(*result.system.getDefaultPeriodicBoxVectors())
+    context = openmm.Context(state_system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    context.setPositions(result.positions)
+    with open(os.path.join(folder, "positions.xml"), "w") as stream:
+        stream.write(openmm.XmlSerializer.serialize(context.getState(getPositions=True)))
+    with open(os.path.join(folder, "ligand.xml"), "w") as stream:
+        stream.write(ligand_xml)
+    with open(os.path.join(folder, "complex.json"), "w") as stream:
+        json.dump({**result.description, "ligand_atom_indices": result.ligand_atoms,
+                   "ligand_name": result.ligand_name}, stream, indent=1)
+    open(os.path.join(folder, "complete"), "w").close()
+
+
+def _load(folder):
+    with open(os.path.join(folder, "complex.json")) as stream:
+        description = json.load(stream)
+    pdb = app.PDBFile(os.path.join(folder, "complex.pdb"))
+    with open(os.path.join(folder, "system.xml")) as stream:
+        system = openmm.XmlSerializer.deserialize(stream.read())
+    with open(os.path.join(folder, "positions.xml")) as stream:
+        positions = openmm.XmlSerializer.deserialize(stream.read()).getPositions()
+    ligand_atoms = description.pop("ligand_atom_indices")
+    name = description.pop("ligand_name")
+    return ProteinLigandComplex(system, pdb.topology, positions, ligand_atoms, name,
+                                description["ligand_residue"], description)
