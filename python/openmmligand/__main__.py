@@ -1,16 +1,27 @@
-"""Command line: ``python -m openmmligand demo [options]`` (also installed as ``openmm-ligand``)."""
+"""Command line: ``openmm-ligand demo [options]`` (also ``python -m openmmligand demo``)."""
 import argparse
 import sys
 
+from .errors import LigandError
+
 
 def main(argv=None):
+    """Run the command line with ``argv`` (default: sys.argv). Returns the exit status. From the command line
+    (argv None) bad input is reported as one line and status 2; called with argv, LigandError propagates."""
     parser = argparse.ArgumentParser(prog="openmm-ligand", description="openmm-ligand command line")
     commands = parser.add_subparsers(dest="command", required=True)
     from . import demo
-    demo.add_arguments(commands.add_parser("demo", help="decouple a ligand, simulate it at several lambda, report"))
+    demo.add_arguments(commands.add_parser("demo", help="decouple a drug from its target, simulate at several "
+                                                        "lambda, report dU/dlambda and ns/day"))
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo.run(args)
+    try:
+        if args.command == "demo":
+            return demo.run(args)
+    except LigandError as error:
+        if argv is not None:
+            raise
+        print(f"openmm-ligand: error: {error}", file=sys.stderr)
+        return 2
     return 1
 
 
