@@ -8,8 +8,9 @@ Formulations, each on the same system, platform and integrator:
 Modes: lambda fixed at 1, fixed at 0.5, and changed with Context.setParameter before every step
 (nonequilibrium switching). Results go to bench/results/<name>.json and a plot beside it.
 
-    ./run bench                       # ~6k and ~40k atoms, every platform with the kernel
-    ./run bench --sizes 6000 --platforms CPU --steps 50
+    ./run bench                       # ethanol in ~6k atoms of water, and amprenavir in HIV-1 protease
+                                      # (1HPV, ~40k atoms, openmmligand.complexes), every platform with the kernel
+    ./run bench --systems water --sizes 6000 40000 --platforms CPU --steps 50
 """
 import argparse
 import json
@@ -119,6 +120,16 @@ def time_per_step(system, test, platform_name, precision, mode, steps):
     return wall, cpu
 
 
+def benchmark_systems(args):
+    """(label, object with system/positions/ligand_atoms) for each system asked for, built when reached."""
+    if "water" in args.systems:
+        for size in args.sizes:
+            yield "ethanol-water", openmmligand.testsystems.ligand_in_water(box_edge=box_for_atoms(size),
+                                                                            constraints=app.HBonds)
+    if "hiv-protease" in args.systems:
+        yield "1HPV", openmmligand.complexes.amprenavir_hiv_protease()
+
+
 def platforms_with_kernel(names):
     configs = []
     for i in range(openmm.Platform.getNumPlatforms()):
@@ -134,7 +145,10 @@ def platforms_with_kernel(names):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[6000, 40000], help="approximate atom counts")
+    parser.add_argument("--systems", nargs="+", choices=["water", "hiv-protease"], default=["water", "hiv-protease"],
+                        help="water: ethanol in water boxes of --sizes atoms; hiv-protease: amprenavir in HIV-1 "
+                             "protease (1HPV) from openmmligand.complexes")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[6000], help="water: approximate atom counts")
     parser.add_argument("--platforms", nargs="*", default=None)
     parser.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
     parser.add_argument("--switching-steps", type=int, default=20,
@@ -158,14 +172,13 @@ def main():
         return
 
     results = {"host": host.node(), "cpu_count": os.cpu_count(), "openmm": openmm.__version__, "rows": []}
-    for size in args.sizes:
-        test = openmmligand.testsystems.ligand_in_water(box_edge=box_for_atoms(size), constraints=app.HBonds)
+    for label, test in benchmark_systems(args):
         systems = {"plain": test.system, "decoupled": openmmligand.decouple(test.system, test.ligand_atoms),
                    "custom": custom_decoupling(test.system, test.ligand_atoms)}
         atoms = test.system.getNumParticles()
         for platform_name, precision in platforms_with_kernel(args.platforms):
             for mode in ("lambda=1", "lambda=0.5", "switching"):
-                row = {"atoms": atoms, "ligand_atoms": len(test.ligand_atoms), "platform": platform_name,
+                row = {"system": label, "atoms": atoms, "ligand_atoms": len(test.ligand_atoms), "platform": platform_name,
                        "precision": precision, "mode": mode}
                 steps = args.switching_steps if mode == "switching" else args.steps
                 # Interleave the formulations so that drifts of the machine hit all of them alike.
@@ -196,13 +209,13 @@ def main():
 
 def markdown_table(results):
     """The results as the README's table."""
-    lines = ["| atoms | platform | lambda | plain ms/step | decoupled ms/step | decoupled / plain (wall; CPU time) "
+    lines = ["| system | atoms | platform | lambda | plain ms/step | decoupled ms/step | decoupled / plain (wall; CPU time) "
              "| Custom route / plain (wall; CPU time) |",
-             "| ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+             "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
         cpu = lambda key: f"; {r[key]:.3f}" if key in r else ""
-        lines.append(f"| {r['atoms']} | {platform} | {r['mode']} | {r['plain_ms']:.2f} | {r['decoupled_ms']:.2f} | "
+        lines.append(f"| {r.get('system', 'ethanol-water')} | {r['atoms']} | {platform} | {r['mode']} | {r['plain_ms']:.2f} | {r['decoupled_ms']:.2f} | "
                      f"**{r['decoupled_over_plain']:.3f}**{cpu('decoupled_over_plain_cpu_time')} | "
                      f"{r['custom_over_plain']:.3f}{cpu('custom_over_plain_cpu_time')} |")
     return "\n".join(lines)
@@ -213,7 +226,8 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = results["rows"]
-    labels = [f"{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}\n{r['mode']}" for r in rows]
+    labels = [f"{r.get('system', 'ethanol-water')}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}\n{r['mode']}"
+              for r in rows]
     x = numpy.arange(len(rows))
     fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(rows)), 4.5))
     for offset, key, label in ((-0.2, "decoupled_over_plain", "openmmligand.decouple"),

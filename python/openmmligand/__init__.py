@@ -4,6 +4,8 @@
     decoupled = openmmligand.decouple(system, ligand_atoms)     # a new System; lambdas start at 1
     context.setParameter('lambda_sterics', 0.5)
     openmmligand.lambda_derivatives(context)                   # {'lambda_sterics': ..., 'lambda_electrostatics': ...}
+
+    complex = openmmligand.complexes.amprenavir_hiv_protease()  # a real drug in its target, simulation-ready
 """
 from ._plugins import ensure_plugins_loaded
 from .errors import LigandError
@@ -12,8 +14,8 @@ ensure_plugins_loaded()
 
 from .openmmligand_wrapper import LigandCouplingForce  # noqa: E402
 from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
-from . import testsystems  # noqa: E402
+from . import testsystems, complexes, gaff  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["LigandCouplingForce", "LigandError", "decouple", "lambda_derivatives", "find_ligand_coupling_forces",
-           "testsystems", "ensure_plugins_loaded"]
+           "testsystems", "complexes", "gaff", "ensure_plugins_loaded"]
