@@ -74,13 +74,15 @@ def amprenavir_hiv_protease(**options):
 
 
 def ligand_lines(pdb_file, residue_name):
-    """The PDB ATOM/HETATM records of the first residue named ``residue_name`` (chain and number as found)."""
+    """The PDB ATOM/HETATM records of the first residue named ``residue_name`` (chain and number as found; the
+    first model and the first alternate location)."""
     records, residue_id = [], None
     with open(pdb_file) as stream:
         for line in stream:
             if line.startswith("ENDMDL"):
                 break
-            if line.startswith(("ATOM  ", "HETATM")) and line[17:20].strip() == residue_name:
+            # First model, first alternate location only.
+            if line.startswith(("ATOM  ", "HETATM")) and line[17:20].strip() == residue_name and line[16] in " A1":
                 this = line[21:27]
                 if residue_id is None:
                     residue_id = this
