@@ -63,6 +63,32 @@
         PyList_SET_ITEM($result, i, PyLong_FromLong((*$1)[i]));
 }
 
+// Lambda lists go in as sequences of floats; state energies come back as a list of floats (kJ/mol).
+%typemap(in) const std::vector<double>& (std::vector<double> temp) {
+    PyObject* sequence = PySequence_Fast($input, "expected a sequence of numbers");
+    if (sequence == NULL)
+        SWIG_fail;
+    Py_ssize_t size = PySequence_Fast_GET_SIZE(sequence);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        double value = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(sequence, i));
+        if (value == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(sequence);
+            SWIG_fail;
+        }
+        temp.push_back(value);
+    }
+    Py_DECREF(sequence);
+    $1 = &temp;
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) const std::vector<double>& {
+    $1 = PySequence_Check($input) ? 1 : 0;
+}
+%typemap(out) std::vector<double> {
+    $result = PyList_New($1.size());
+    for (size_t i = 0; i < $1.size(); i++)
+        PyList_SET_ITEM($result, i, PyFloat_FromDouble($1[i]));
+}
+
 %apply double& OUTPUT { double& charge, double& sigma, double& epsilon };
 %apply int& OUTPUT { int& particle1, int& particle2 };
 

@@ -272,6 +272,26 @@ public:
      * mode cannot be changed this way: they need Context::reinitialize().
      */
     void updateParametersInContext(OpenMM::Context& context);
+    /**
+     * The potential energy of the whole System in a Context, in kJ/mol, in each of several lambda states, for the
+     * Context's current positions: element k is the energy the Context would report with lambda_sterics =
+     * lambdaSterics[k] and lambda_electrostatics = lambdaElectrostatics[k]. The Context is left as it was
+     * (positions, parameters, the forces of the next step).
+     *
+     * How: one evaluation of the System as it is, one pass of this force's kernel over its pairs for all states
+     * together, and — only when some state's lambda_electrostatics differs from the current one and a
+     * NonbondedForce scales the ligand's charges with it (decouple's exact-PME route) — the NonbondedForce's
+     * energy, which is exactly quadratic in lambda_electrostatics, from its force group at lambda_electrostatics =
+     * 0, 1/2 and 1. Any other force that depends on either lambda makes this throw (it could not be exact), except
+     * decouple's "LigandInternalElectrostatics" CustomBondForce in the NonbondedForce's group (quadratic too).
+     *
+     * @param context               a Context containing the System this force belongs to
+     * @param lambdaSterics         lambda_sterics of each state, in [0, 1]
+     * @param lambdaElectrostatics  lambda_electrostatics of each state, in [0, 1]; as many as lambdaSterics
+     * @return the System's potential energy in each state (kJ/mol)
+     */
+    std::vector<double> getStateEnergies(OpenMM::Context& context, const std::vector<double>& lambdaSterics,
+                                         const std::vector<double>& lambdaElectrostatics);
     /** Whether this force uses periodic boundary conditions (true for CutoffPeriodic). */
     bool usesPeriodicBoundaryConditions() const {
         return nonbondedMethod == CutoffPeriodic;

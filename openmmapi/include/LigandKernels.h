@@ -6,6 +6,7 @@
 #include "openmm/System.h"
 #include "openmm/Platform.h"
 #include <string>
+#include <vector>
 
 namespace OpenMMLigand {
 
@@ -35,6 +36,13 @@ public:
      * @return the potential energy (kJ/mol) if includeEnergy is true
      */
     virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
+    /**
+     * This force's own energy (kJ/mol) in each (lambda_sterics, lambda_electrostatics) state, for the Context's
+     * current positions, in one pass over the pairs. Nothing in the Context changes: no force, energy or
+     * derivative buffer is touched.
+     */
+    virtual std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
+                                                     const std::vector<double>& lambdaElectrostatics) = 0;
     /** Copy the parameters that updateParametersInContext() may change (see there). */
     virtual void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
                                          double dispersionCoefficient) = 0;

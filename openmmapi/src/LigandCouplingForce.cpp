@@ -186,6 +186,12 @@ void LigandCouplingForce::updateParametersInContext(Context& context) {
     dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).updateParametersInContext(getContextImpl(context));
 }
 
+std::vector<double> LigandCouplingForce::getStateEnergies(Context& context, const std::vector<double>& lambdaSterics,
+                                                          const std::vector<double>& lambdaElectrostatics) {
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getStateEnergies(
+            getContextImpl(context), lambdaSterics, lambdaElectrostatics);
+}
+
 ForceImpl* LigandCouplingForce::createImpl() const {
     return new LigandCouplingForceImpl(*this);
 }

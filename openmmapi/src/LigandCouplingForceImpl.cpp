@@ -1,6 +1,17 @@
 #include "internal/LigandCouplingForceImpl.h"
 #include "LigandKernels.h"
 #include "openmm/NonbondedForce.h"
+#include "openmm/CustomAngleForce.h"
+#include "openmm/CustomBondForce.h"
+#include "openmm/CustomCVForce.h"
+#include "openmm/CustomCentroidBondForce.h"
+#include "openmm/CustomCompoundBondForce.h"
+#include "openmm/CustomExternalForce.h"
+#include "openmm/CustomGBForce.h"
+#include "openmm/CustomHbondForce.h"
+#include "openmm/CustomManyParticleForce.h"
+#include "openmm/CustomNonbondedForce.h"
+#include "openmm/CustomTorsionForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/NonbondedForceImpl.h"
@@ -199,4 +210,143 @@ void LigandCouplingForceImpl::updateParametersInContext(ContextImpl& context) {
             calcDispersionCoefficient(system, owner));
     // Energies changed without positions changing: let OpenMM drop anything it cached (e.g. barostat state).
     context.systemChanged();
+}
+
+namespace {
+
+/** Whether a Custom*Force of type T (if force is one) has a global parameter of this name. */
+template <class T>
+bool hasGlobalParameter(const Force& force, const string& name) {
+    const T* custom = dynamic_cast<const T*>(&force);
+    if (custom == nullptr)
+        return false;
+    for (int i = 0; i < custom->getNumGlobalParameters(); i++)
+        if (custom->getGlobalParameterName(i) == name)
+            return true;
+    return false;
+}
+
+/** Whether a force of OpenMM's own depends on a Context parameter through a global parameter. */
+bool dependsOnParameter(const Force& force, const string& name) {
+    return hasGlobalParameter<CustomBondForce>(force, name) || hasGlobalParameter<CustomAngleForce>(force, name) ||
+           hasGlobalParameter<CustomTorsionForce>(force, name) || hasGlobalParameter<CustomExternalForce>(force, name) ||
+           hasGlobalParameter<CustomNonbondedForce>(force, name) || hasGlobalParameter<CustomCompoundBondForce>(force, name) ||
+           hasGlobalParameter<CustomCentroidBondForce>(force, name) || hasGlobalParameter<CustomGBForce>(force, name) ||
+           hasGlobalParameter<CustomHbondForce>(force, name) || hasGlobalParameter<CustomManyParticleForce>(force, name) ||
+           hasGlobalParameter<CustomCVForce>(force, name);
+}
+
+/** Whether a NonbondedForce has particle or exception parameter offsets driven by this parameter. */
+bool hasOffsets(const NonbondedForce& force, const string& name) {
+    string parameter;
+    int index;
+    double charge, sigma, epsilon;
+    for (int i = 0; i < force.getNumParticleParameterOffsets(); i++) {
+        force.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        if (parameter == name)
+            return true;
+    }
+    for (int i = 0; i < force.getNumExceptionParameterOffsets(); i++) {
+        force.getExceptionParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        if (parameter == name)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, const vector<double>& lambdaSterics,
+                                                         const vector<double>& lambdaElectrostatics) {
+    if (lambdaSterics.size() != lambdaElectrostatics.size())
+        fail("getStateEnergies() needs as many lambda_electrostatics values (" + std::to_string(lambdaElectrostatics.size()) +
+             ") as lambda_sterics values (" + std::to_string(lambdaSterics.size()) + ")");
+    if (lambdaSterics.empty())
+        fail("getStateEnergies() needs at least one state");
+    for (size_t k = 0; k < lambdaSterics.size(); k++)
+        for (double value : {lambdaSterics[k], lambdaElectrostatics[k]})
+            if (!(value >= 0.0 && value <= 1.0)) {
+                std::stringstream message;
+                message << "getStateEnergies(): state " << k << " has lambda " << value << ", outside [0, 1]";
+                fail(message.str());
+            }
+    const System& system = context.getSystem();
+    const string sterics = owner.getStericsParameterName(), electrostatics = owner.getElectrostaticsParameterName();
+    // The forces that depend on the lambdas besides this one: NonbondedForces whose offsets follow
+    // lambda_electrostatics (exactly quadratic in it), and decouple's quadratic internal-electrostatics term beside them.
+    int quadraticGroups = 0;
+    for (int i = 0; i < system.getNumForces(); i++) {
+        const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
+        if (nonbonded != nullptr) {
+            if (hasOffsets(*nonbonded, sterics))
+                fail("getStateEnergies(): a NonbondedForce has parameter offsets driven by '" + sterics +
+                     "', the softcore sterics parameter; only its electrostatics parameter may drive offsets");
+            if (hasOffsets(*nonbonded, electrostatics))
+                quadraticGroups |= 1 << nonbonded->getForceGroup();
+        }
+    }
+    for (int i = 0; i < system.getNumForces(); i++) {
+        const Force& force = system.getForce(i);
+        if (&force == &owner)
+            continue;
+        const LigandCouplingForce* other = dynamic_cast<const LigandCouplingForce*>(&force);
+        if (other != nullptr && (other->getStericsParameterName() == sterics || other->getElectrostaticsParameterName() == sterics ||
+                                 other->getStericsParameterName() == electrostatics || other->getElectrostaticsParameterName() == electrostatics))
+            fail("getStateEnergies(): another LigandCouplingForce uses the same lambda parameters");
+        if (dependsOnParameter(force, sterics))
+            fail("getStateEnergies(): force " + std::to_string(i) + " (" + force.getName() + ") depends on '" + sterics +
+                 "' in a way this force cannot account for exactly");
+        if (dependsOnParameter(force, electrostatics)) {
+            bool quadratic = dynamic_cast<const CustomBondForce*>(&force) != nullptr && force.getName() == "LigandInternalElectrostatics" &&
+                             (quadraticGroups & (1 << force.getForceGroup())) != 0;
+            if (!quadratic)
+                fail("getStateEnergies(): force " + std::to_string(i) + " (" + force.getName() + ") depends on '" + electrostatics +
+                     "' in a way this force cannot account for exactly");
+        }
+    }
+    const double currentSterics = context.getParameter(sterics), currentElectrostatics = context.getParameter(electrostatics);
+    bool fitNonbonded = false;
+    if (quadraticGroups != 0)
+        for (double value : lambdaElectrostatics)
+            fitNonbonded |= (value != currentElectrostatics);
+
+    // One kernel pass: the requested states, the current one, and the fit's points if needed.
+    const int numStates = lambdaSterics.size();
+    vector<double> passSterics = lambdaSterics, passElectrostatics = lambdaElectrostatics;
+    const double fitPoints[3] = {0.0, 0.5, 1.0};
+    passSterics.push_back(currentSterics);
+    passElectrostatics.push_back(currentElectrostatics);
+    if (fitNonbonded)
+        for (double x : fitPoints) {
+            passSterics.push_back(currentSterics);
+            passElectrostatics.push_back(x);
+        }
+    vector<double> own = kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(context, passSterics, passElectrostatics);
+    double total = context.calcForcesAndEnergy(false, true);
+    vector<double> energies(numStates);
+    for (int k = 0; k < numStates; k++)
+        energies[k] = total - own[numStates] + own[k];
+    if (fitNonbonded) {
+        // The NonbondedForce's group energy is exactly A + B lambda + C lambda^2 (charges linear in lambda):
+        // three points give it; this force's own part of the group is known and taken out.
+        double group[3];
+        bool ownInGroup = (quadraticGroups & (1 << owner.getForceGroup())) != 0;
+        try {
+            for (int p = 0; p < 3; p++) {
+                context.setParameter(electrostatics, fitPoints[p]);
+                group[p] = context.calcForcesAndEnergy(false, true, quadraticGroups) - (ownInGroup ? own[numStates + 1 + p] : 0.0);
+            }
+        }
+        catch (...) {
+            context.setParameter(electrostatics, currentElectrostatics);
+            throw;
+        }
+        context.setParameter(electrostatics, currentElectrostatics);
+        double c = 2.0 * (group[2] - 2.0 * group[1] + group[0]);
+        double b = group[2] - group[0] - c;
+        auto polynomial = [&](double x) { return group[0] + b * x + c * x * x; };
+        for (int k = 0; k < numStates; k++)
+            energies[k] += polynomial(lambdaElectrostatics[k]) - polynomial(currentElectrostatics);
+    }
+    return energies;
 }

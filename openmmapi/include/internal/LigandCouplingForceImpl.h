@@ -24,6 +24,9 @@ public:
     std::map<std::string, double> getDefaultParameters();
     std::vector<std::string> getKernelNames();
     void updateParametersInContext(OpenMM::ContextImpl& context);
+    /** See LigandCouplingForce::getStateEnergies(). */
+    std::vector<double> getStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
+                                         const std::vector<double>& lambdaElectrostatics);
     /**
      * Check a force against a System; throws OpenMMException naming the first problem found.
      * Shared by initialize() and updateParametersInContext().

@@ -24,6 +24,8 @@ public:
     }
     void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
+    std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
+                                             const std::vector<double>& lambdaElectrostatics) override;
     void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
                                  double dispersionCoefficient) override;
     /** Recompute where each ligand atom sits in OpenMM's (reordered) arrays. */
@@ -34,12 +36,15 @@ private:
     void uploadParameters();
     void createKernels();
     template <class T> void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
+    /** Set the box, lambda and dispersion arguments that the current lambdas and box give. */
+    void setEvaluationArgs(OpenMM::ContextImpl& context, bool includeForces, bool writeOutputs);
     OpenMM::ComputeContext& cc;
     LigandHostParameters params;
     bool kernelsCreated = false;
     OpenMM::ComputeArray particleParams, isEnvironment, ligandAtoms, ligandPosIndex, internalPairs;
     OpenMM::ComputeArray exclusionStart, exclusionLigand, candidates, candidateCount, bounds;
-    OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel;
+    OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel, stateEnergiesKernel;
+    OpenMM::ComputeArray stateParams, stateEnergies;  // sized on first use by getStateEnergies()
     int blockSize = 64, interactionThreads = 0;
     ForceInfo* info = nullptr;
 };

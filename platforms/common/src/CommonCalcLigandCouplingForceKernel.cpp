@@ -178,8 +178,8 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
         boundsKernel->addArg(*array);
     for (int i = 0; i < 5; i++)
         boundsKernel->addArg();  // box
-    for (int i = 0; i < 3; i++)
-        boundsKernel->addArg();  // dispersion energy, its derivative, includeForces
+    for (int i = 0; i < 4; i++)
+        boundsKernel->addArg();  // dispersion energy, its derivative, includeForces, writeOutputs
 
     candidatesKernel = program->createKernel("findCandidates");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &isEnvironment,
@@ -197,6 +197,15 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
         interactionsKernel->addArg(*array);
     for (int i = 0; i < 5 + 7 + 1; i++)
         interactionsKernel->addArg();  // box, lambda factors, includeForces
+    stateEnergiesKernel = program->createKernel("computeStateEnergies");
+    for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
+                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
+                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
+                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount,
+                                  (ArrayInterface*) &internalPairs})
+        stateEnergiesKernel->addArg(*array);
+    for (int i = 0; i < 3 + 5; i++)
+        stateEnergiesKernel->addArg();  // states, their energies, how many; box
     // Enough groups to fill the device, never more threads than the energy buffer has slots.
     int energySlots = cc.getEnergyBuffer().getSize();
     interactionThreads = std::min(cc.getNumThreadBlocks() * blockSize, energySlots - energySlots % blockSize);
@@ -214,10 +223,7 @@ void CommonCalcLigandCouplingForceKernel::setBoxArgs(ComputeKernel& kernel, int 
     kernel->setArg(index, T(c[0], c[1], c[2], 0));
 }
 
-double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
-    ContextSelector selector(cc);
-    if (!kernelsCreated)
-        createKernels();
+void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(ContextImpl& context, bool includeForces, bool writeOutputs) {
     std::pair<double, double> lambdas = params.lambdas(context);
     Vec3 box[3];
     cc.getPeriodicBoxVectors(box[0], box[1], box[2]);
@@ -225,8 +231,8 @@ double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool i
     LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
     std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
     bool useDouble = cc.getUseDoublePrecision();
-    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel}) {
-        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : 12);
+    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel, &stateEnergiesKernel}) {
+        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : kernel == &interactionsKernel ? 12 : 13);
         if (useDouble)
             setBoxArgs<mm_double4>(*kernel, index);
         else
@@ -241,15 +247,72 @@ double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool i
     setReal(boundsKernel, 15, dispersion.first);
     setReal(boundsKernel, 16, dispersion.second);
     boundsKernel->setArg(17, (int) includeForces);
+    boundsKernel->setArg(18, (int) writeOutputs);
     double factors[7] = {lambda.stericsScale, lambda.dStericsScale, lambda.ljShift, lambda.dLjShift,
                          lambda.lambdaElec, lambda.elecShift, lambda.dElecShift};
     for (int i = 0; i < 7; i++)
         setReal(interactionsKernel, 17 + i, factors[i]);
     interactionsKernel->setArg(24, (int) includeForces);
+}
+
+double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
+    ContextSelector selector(cc);
+    if (!kernelsCreated)
+        createKernels();
+    setEvaluationArgs(context, includeForces, true);
     boundsKernel->execute(blockSize, blockSize);
     candidatesKernel->execute(cc.getNumAtoms());
     interactionsKernel->execute(interactionThreads, blockSize);
     return 0.0;  // the energy went into OpenMM's energy buffer
+}
+
+vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(ContextImpl& context, const vector<double>& lambdaSterics,
+                                                                         const vector<double>& lambdaElectrostatics) {
+    ContextSelector selector(cc);
+    if (!kernelsCreated)
+        createKernels();
+    int numStates = lambdaSterics.size();
+    bool useDouble = cc.getUseDoublePrecision();
+    if (!stateParams.isInitialized() || (int) stateParams.getSize() < numStates) {
+        if (stateParams.isInitialized()) {
+            stateParams.resize(numStates);
+            stateEnergies.resize(numStates);
+        }
+        else {
+            stateParams.initialize(cc, numStates, useDouble ? sizeof(mm_double4) : sizeof(mm_float4), "ligandStateParams");
+            stateEnergies.initialize<long long>(cc, numStates, "ligandStateEnergies");
+        }
+    }
+    Vec3 box[3];
+    cc.getPeriodicBoxVectors(box[0], box[1], box[2]);
+    vector<mm_double4> factors(numStates);
+    for (int k = 0; k < numStates; k++) {
+        LigandLambdaFactors lambda(*params.settings, lambdaSterics[k], lambdaElectrostatics[k]);
+        factors[k] = mm_double4(lambda.stericsScale, lambda.ljShift, lambda.lambdaElec, lambda.elecShift);
+    }
+    if (useDouble)
+        stateParams.uploadSubArray(factors.data(), 0, numStates);
+    else {
+        vector<mm_float4> single(numStates);
+        for (int k = 0; k < numStates; k++)
+            single[k] = mm_float4((float) factors[k].x, (float) factors[k].y, (float) factors[k].z, (float) factors[k].w);
+        stateParams.uploadSubArray(single.data(), 0, numStates);
+    }
+    vector<long long> zeros(numStates, 0);
+    stateEnergies.uploadSubArray(zeros.data(), 0, numStates);
+    setEvaluationArgs(context, false, false);
+    stateEnergiesKernel->setArg(10, stateParams);
+    stateEnergiesKernel->setArg(11, stateEnergies);
+    stateEnergiesKernel->setArg(12, numStates);
+    boundsKernel->execute(blockSize, blockSize);
+    candidatesKernel->execute(cc.getNumAtoms());
+    stateEnergiesKernel->execute(interactionThreads, blockSize);
+    vector<long long> fixed(stateEnergies.getSize());
+    stateEnergies.download(fixed);
+    vector<double> energies(numStates);
+    for (int k = 0; k < numStates; k++)
+        energies[k] = fixed[k] / (double) 0x100000000 + params.dispersion(box, lambdaSterics[k]).first;
+    return energies;
 }
 
 void CommonCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,

@@ -4,6 +4,8 @@
 #include "LigandKernels.h"
 #include "ReferencePlatform.h"
 #include "internal/LigandHostParameters.h"
+#include "SimTKOpenMMRealType.h"
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,54 @@ public:
     void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
                                  double dispersionCoefficient) override {
         params.update(force, dispersionCoefficient);
+    }
+    /**
+     * This force's energy in each state, in one pass: each ligand–environment pair's distance once, then the
+     * pair energy of every state (the ligand's own pairs do not depend on lambda: once for all). Serves the
+     * CPU platform too; its cost is one distance per ligand–environment pair plus states x pairs in range.
+     */
+    std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
+                                             const std::vector<double>& lambdaElectrostatics) override {
+        Evaluation in = evaluation(context);
+        const LigandPairSettings& s = *params.settings;
+        size_t numStates = lambdaSterics.size();
+        std::vector<LigandLambdaFactors> states;
+        for (size_t k = 0; k < numStates; k++)
+            states.emplace_back(s, lambdaSterics[k], lambdaElectrostatics[k]);
+        std::vector<double> energies(numStates, 0.0);
+        double cutoff2 = params.cutoffDistance * params.cutoffDistance;
+        auto distance = [&](int i, int j) {
+            OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
+                                                 : in.positions[j] - in.positions[i];
+            double r2 = delta.dot(delta);
+            return (params.cutoff && r2 >= cutoff2) ? -1.0 : std::sqrt(r2);
+        };
+        for (size_t a = 0; a < params.ligand.size(); a++) {
+            int i = params.ligand[a];
+            for (int j : params.environment) {
+                if (params.isExcluded(j, a))
+                    continue;
+                double r = distance(i, j);
+                if (r < 0)
+                    continue;
+                double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
+                double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
+                double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
+                for (size_t k = 0; k < numStates; k++)
+                    energies[k] += evaluateLigandPair(r, sigma, epsilon, chargeProduct, s, states[k], true).energy;
+            }
+        }
+        double internal = 0.0;
+        for (auto& pair : params.internalPairs) {
+            int i = params.ligand[pair.first], j = params.ligand[pair.second];
+            double r = distance(i, j);
+            if (r >= 0)
+                internal += evaluateLigandPair(r, 0.5 * (params.sigmas[i] + params.sigmas[j]),
+                                               std::sqrt(params.epsilons[i] * params.epsilons[j]), 0.0, s, states[0], false).energy;
+        }
+        for (size_t k = 0; k < numStates; k++)
+            energies[k] += internal + params.dispersion(in.box, lambdaSterics[k]).first;
+        return energies;
     }
 protected:
     /** One evaluation's inputs: positions, the force array to add to, the box, checked lambdas. */

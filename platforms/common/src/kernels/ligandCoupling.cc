@@ -107,7 +107,7 @@ KERNEL void ligandBoundsAndInternal(GLOBAL const real4* RESTRICT posq, GLOBAL co
         GLOBAL const int2* RESTRICT internalPairs, GLOBAL real4* RESTRICT bounds, GLOBAL int* RESTRICT candidateCount,
         GLOBAL mm_ulong* RESTRICT forceBuffers, GLOBAL mixed* RESTRICT energyBuffer, GLOBAL mixed* RESTRICT energyParamDerivs,
         real4 periodicBoxSize, real4 invPeriodicBoxSize, real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ,
-        real dispersionEnergy, real dispersionDerivative, int includeForces) {
+        real dispersionEnergy, real dispersionDerivative, int includeForces, int writeOutputs) {
     LOCAL real3 sum[BLOCK_SIZE];
     LOCAL real maxRadius[BLOCK_SIZE];
     real3 anchor = trimTo3(posq[ligandPosIndex[0]]);
@@ -139,6 +139,8 @@ KERNEL void ligandBoundsAndInternal(GLOBAL const real4* RESTRICT posq, GLOBAL co
         bounds[0] = make_real4(centre.x, centre.y, centre.z, maxRadius[0]);
         candidateCount[0] = 0;
     }
+    if (!writeOutputs)
+        return;  // only the bounds and the counter, for computeStateEnergies
     // The ligand's own Lennard-Jones pairs, at full strength.
     mixed energy = 0;
     for (int p = LOCAL_ID; p < NUM_INTERNAL_PAIRS; p += LOCAL_SIZE) {
@@ -294,4 +296,61 @@ KERNEL void computeInteractions(GLOBAL const real4* RESTRICT posq, GLOBAL const 
 #if ELEC_DERIV >= 0
     energyParamDerivs[GLOBAL_ID*NUM_DERIVS+ELEC_DERIV] += dEdLe;
 #endif
+}
+
+/**
+ * This force's energy in each of numStates states, for getStateEnergies(): after ligandBoundsAndInternal (bounds
+ * only) and findCandidates, one thread per candidate evaluates its pairs with every ligand atom once per state.
+ * states[k] = (lambda_s^a, alpha (1-lambda_s)^b, lambda_e, beta (1-lambda_e)^e). The ligand's own pairs do not
+ * depend on lambda and go into every state. Energies are summed in fixed point into stateEnergies[k]; none of
+ * OpenMM's buffers is touched.
+ */
+KERNEL void computeStateEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL const int* RESTRICT atomIndex,
+        GLOBAL const int* RESTRICT ligandPosIndex, GLOBAL const int* RESTRICT ligandAtoms,
+        GLOBAL const real4* RESTRICT particleParams, GLOBAL const int* RESTRICT exclusionStart,
+        GLOBAL const int* RESTRICT exclusionLigand, GLOBAL const int* RESTRICT candidates,
+        GLOBAL const int* RESTRICT candidateCount, GLOBAL const int2* RESTRICT internalPairs,
+        GLOBAL const real4* RESTRICT states, GLOBAL mm_ulong* RESTRICT stateEnergies, int numStates,
+        real4 periodicBoxSize, real4 invPeriodicBoxSize, real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ) {
+    mixed internal = 0;
+    for (int p = GLOBAL_ID; p < NUM_INTERNAL_PAIRS; p += GLOBAL_SIZE) {
+        int2 pair = internalPairs[p];
+        real3 d = pairDelta(trimTo3(posq[ligandPosIndex[pair.x]]), trimTo3(posq[ligandPosIndex[pair.y]]), periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
+        real r2 = d.x*d.x+d.y*d.y+d.z*d.z;
+#if USE_CUTOFF
+        if (r2 >= CUTOFF_SQUARED)
+            continue;
+#endif
+        real4 pa = particleParams[ligandAtoms[pair.x]], pb = particleParams[ligandAtoms[pair.y]];
+        internal += evaluatePair(SQRT(r2), pa.y+pb.y, pa.z*pb.z, 0, false, 1, 0, 0, 0, 0, 0, 0).energy;
+    }
+    int count = candidateCount[0];
+    for (int s = 0; s < numStates; s++) {
+        real4 state = states[s];
+        mixed energy = internal;
+        for (int c = GLOBAL_ID; c < count; c += GLOBAL_SIZE) {
+            int k = candidates[c];
+            int j = atomIndex[k];
+            real3 posJ = trimTo3(posq[k]);
+            real4 paramsJ = particleParams[j];
+            int exclusionsBegin = exclusionStart[j], exclusionsEnd = exclusionStart[j+1];
+            for (int i = 0; i < NUM_LIGAND; i++) {
+                real3 d = pairDelta(trimTo3(posq[ligandPosIndex[i]]), posJ, periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
+                real r2 = d.x*d.x+d.y*d.y+d.z*d.z;
+                bool include = true;
+#if USE_CUTOFF
+                include = (r2 < CUTOFF_SQUARED);
+#endif
+                for (int e = exclusionsBegin; e < exclusionsEnd; e++)
+                    include &= (exclusionLigand[e] != i);
+                if (include) {
+                    real4 paramsI = particleParams[ligandAtoms[i]];
+                    energy += evaluatePair(SQRT(r2), paramsI.y+paramsJ.y, paramsI.z*paramsJ.z, paramsI.x*paramsJ.x, true,
+                            state.x, 0, state.y, 0, state.z, state.w, 0).energy;
+                }
+            }
+        }
+        if (energy != 0)
+            ATOMIC_ADD(&stateEnergies[s], (mm_ulong) ((mm_long) (energy*(mixed) 0x100000000)));
+    }
 }

@@ -1,0 +1,77 @@
+"""Energies of many lambda states in one pass (the u_kn matrix of MBAR and replica exchange)."""
+import numpy
+import openmm
+from openmm import unit
+
+from .decouple import find_ligand_coupling_forces
+from .errors import LigandError
+
+# 1 bar nm^3 in kJ/mol (per mole): 1e5 Pa * 1e-27 m^3 * N_A / 1000.
+_BAR_NM3_IN_KJ_PER_MOL = 1e-25 * 6.02214076e23
+
+
+def _the_force(context, force):
+    if force is not None:
+        return force
+    found = find_ligand_coupling_forces(context.getSystem())
+    if len(found) != 1:
+        raise LigandError(f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force=")
+    return found[0]
+
+
+def _states_array(states):
+    try:
+        array = numpy.asarray(states, dtype=float)
+    except (TypeError, ValueError):
+        raise LigandError(f"states must be a sequence of (lambda_sterics, lambda_electrostatics) pairs, got {states!r}") from None
+    if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
+        raise LigandError(f"states must be a non-empty sequence of (lambda_sterics, lambda_electrostatics) pairs; "
+                          f"got an array of shape {array.shape}")
+    return array
+
+
+def state_energies(context, states, force=None):
+    """Potential energy of the whole System in each lambda state, for the Context's current configuration.
+
+    Parameters
+    ----------
+    context : openmm.Context
+        A Context whose System has a LigandCouplingForce (e.g. from :func:`openmmligand.decouple`).
+    states : sequence of (lambda_sterics, lambda_electrostatics)
+        The K states, each lambda in [0, 1].
+    force : LigandCouplingForce, optional
+        Which LigandCouplingForce's lambdas the states set (needed only if the System has several).
+
+    Returns
+    -------
+    numpy.ndarray
+        K energies in kJ/mol: element k equals what ``context.getState(getEnergy=True)`` reports after setting
+        the parameters to state k. The Context is left as it was (positions, parameters, next step's forces).
+
+    One evaluation of the System, one kernel pass for all K states, and — only when the states' lambda_electrostatics
+    differ from the current one and a NonbondedForce scales the ligand's charges with it — the NonbondedForce's
+    group at lambda_electrostatics = 0, 1/2, 1 (its energy is exactly quadratic in it). See
+    LigandCouplingForce.getStateEnergies.
+    """
+    array = _states_array(states)
+    return numpy.array(_the_force(context, force).getStateEnergies(context, list(array[:, 0]), list(array[:, 1])))
+
+
+def reduced_potentials(context, states, temperature, force=None):
+    """Reduced potentials u_k = (U_k + p V) / kT of the current configuration in each state, for MBAR.
+
+    ``temperature`` in kelvin (a number or a Quantity). The p V term is added when the System has a
+    MonteCarloBarostat (it is the same in every state, as the states differ only in lambda).
+    """
+    if unit.is_quantity(temperature):
+        temperature = temperature.value_in_unit(unit.kelvin)
+    if not temperature > 0:
+        raise LigandError(f"temperature must be positive (kelvin), got {temperature}")
+    kT = (unit.MOLAR_GAS_CONSTANT_R * temperature * unit.kelvin).value_in_unit(unit.kilojoule_per_mole)
+    energies = state_energies(context, states, force)
+    for f in context.getSystem().getForces():
+        if isinstance(f, openmm.MonteCarloBarostat):
+            pressure = context.getParameter(openmm.MonteCarloBarostat.Pressure())  # bar
+            a, b, c = context.getState().getPeriodicBoxVectors(asNumpy=True).value_in_unit(unit.nanometer)
+            energies = energies + pressure * abs(numpy.dot(a, numpy.cross(b, c))) * _BAR_NM3_IN_KJ_PER_MOL
+    return energies / kT
