@@ -243,6 +243,62 @@ TEST_P(LigandCouplingForceTest, UpdateParametersInContext) {
 }
 
 /** Compare this platform with Reference for one System and set of positions. */
+TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
+    // getStateEnergies() against the independent formulation: setParameter + getState per state, in three set-ups:
+    // 0: the force carries reaction-field electrostatics with a softcore itself, in its own force group;
+    // 1: decouple's exact-PME route: a NonbondedForce scales the ligand's charges with lambda_electrostatics
+    //    through offsets (its energy quadratic in it), the force (no electrostatics) shares its group;
+    // 2: both at once in one group (reaction field): the force's own lambda_electrostatics dependence must be
+    //    taken out of the group energies the NonbondedForce's quadratic is fitted to.
+    const std::vector<double> states_s = {1.0, 1.0, 1.0, 0.6, 0.3, 0.0, 0.8, 0.05};
+    const std::vector<double> states_e = {1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.3, 0.9};
+    for (int setup : {0, 1, 2}) {
+        bool offsets = (setup != 0), pme = (setup == 1);
+        TestSystem t = makeTestSystem(3.0, true);
+        ForceSettings s;
+        s.electrostatics = pme ? LigandCouplingForce::NoElectrostatics : LigandCouplingForce::ReactionField;
+        s.beta = pme ? 0.0 : 0.4;
+        s.dispersion = true;
+        LigandCouplingForce* force = makeForce(t, s);
+        force->setForceGroup(setup == 0 ? 1 : 0);
+        NonbondedForce* nb = new NonbondedForce();
+        nb->setNonbondedMethod(pme ? NonbondedForce::PME : NonbondedForce::CutoffPeriodic);
+        nb->setCutoffDistance(s.cutoff);
+        nb->addGlobalParameter("lambda_electrostatics", 1.0);
+        for (size_t i = 0; i < t.charge.size(); i++) {
+            bool ligand = i < t.ligand.size();
+            nb->addParticle((ligand ? 0.0 : t.charge[i]), t.sigma[i], ligand ? 0.0 : t.epsilon[i]);
+            if (ligand && offsets)
+                nb->addParticleParameterOffset("lambda_electrostatics", i, t.charge[i], 0.0, 0.0);
+        }
+        for (auto& ex : t.exclusions)
+            nb->addException(ex.first, ex.second, 0.0, 1.0, 0.0);
+        // OpenMM 7.7's OpenCL NonbondedForce crashes with particle offsets but no exception offsets, and with
+        // exception offsets but no particle offsets (both pinned here and in tests/python/test_opencl_bug.py).
+        if (offsets)
+            nb->addExceptionParameterOffset("lambda_electrostatics", 0, 0.0, 0.0, 0.0);
+        std::unique_ptr<System> system(systemWith(t, {nb, force}));
+        VerletIntegrator integrator(0.001);
+        std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+        context->setPositions(t.positions);
+        context->setParameter("lambda_sterics", 0.7);
+        context->setParameter("lambda_electrostatics", 0.4);
+        std::vector<double> energies = force->getStateEnergies(*context, states_s, states_e);
+        ASSERT_EQ(energies.size(), states_s.size());
+        EXPECT_EQ(0.7, context->getParameter("lambda_sterics"));
+        EXPECT_EQ(0.4, context->getParameter("lambda_electrostatics"));
+        std::vector<double> expected;
+        double scale = 0;
+        for (size_t k = 0; k < states_s.size(); k++) {
+            expected.push_back(evaluate(*context, states_s[k], states_e[k]).energy);
+            scale = std::max(scale, std::fabs(expected.back()));
+        }
+        for (size_t k = 0; k < states_s.size(); k++)
+            expectClose(expected[k], energies[k], 2 * config().nonbondedTolerance(), scale,
+                        "set-up " + std::to_string(setup) + ", state " + std::to_string(k));
+    }
+}
+
 static void expectMatchesReference(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
                                    double ls, double le, const std::string& label, double extraEnergyTolerance = 0) {
     VerletIntegrator i1(0.001), i2(0.001);
