@@ -1,6 +1,10 @@
 #include "internal/LigandCouplingForceImpl.h"
 #include "LigandKernels.h"
 #include "openmm/NonbondedForce.h"
+#include "openmm/Context.h"
+#include "openmm/Platform.h"
+#include "openmm/State.h"
+#include "openmm/VerletIntegrator.h"
 #include "openmm/CustomAngleForce.h"
 #include "openmm/CustomBondForce.h"
 #include "openmm/CustomCVForce.h"
@@ -236,22 +240,28 @@ bool dependsOnParameter(const Force& force, const string& name) {
            hasGlobalParameter<CustomCVForce>(force, name);
 }
 
-/** Whether a NonbondedForce has particle or exception parameter offsets driven by this parameter. */
-bool hasOffsets(const NonbondedForce& force, const string& name) {
+/**
+ * Whether a NonbondedForce has particle or exception parameter offsets driven by this parameter. With
+ * chargesOnly, an offset of sigma or epsilon throws: the energy would not be a polynomial in the parameter.
+ */
+bool hasOffsets(const NonbondedForce& force, const string& name, bool chargesOnly) {
     string parameter;
     int index;
     double charge, sigma, epsilon;
-    for (int i = 0; i < force.getNumParticleParameterOffsets(); i++) {
-        force.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
-        if (parameter == name)
-            return true;
+    bool found = false;
+    for (int i = 0; i < force.getNumParticleParameterOffsets() + force.getNumExceptionParameterOffsets(); i++) {
+        if (i < force.getNumParticleParameterOffsets())
+            force.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        else
+            force.getExceptionParameterOffset(i - force.getNumParticleParameterOffsets(), parameter, index, charge, sigma, epsilon);
+        if (parameter != name)
+            continue;
+        found = true;
+        if (chargesOnly && (sigma != 0.0 || epsilon != 0.0))
+            fail("getStateEnergies(): a NonbondedForce offsets sigma or epsilon by '" + name +
+                 "'; only charge offsets keep its energy a polynomial in it");
     }
-    for (int i = 0; i < force.getNumExceptionParameterOffsets(); i++) {
-        force.getExceptionParameterOffset(i, parameter, index, charge, sigma, epsilon);
-        if (parameter == name)
-            return true;
-    }
-    return false;
+    return found;
 }
 
 } // namespace
@@ -275,14 +285,18 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
     // The forces that depend on the lambdas besides this one: NonbondedForces whose offsets follow
     // lambda_electrostatics (exactly quadratic in it), and decouple's quadratic internal-electrostatics term beside them.
     int quadraticGroups = 0;
+    vector<const NonbondedForce*> offsetNonbonded;
+    bool otherQuadraticTerms = false;  // decouple's internal-electrostatics term beside the NonbondedForce
     for (int i = 0; i < system.getNumForces(); i++) {
         const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
         if (nonbonded != nullptr) {
-            if (hasOffsets(*nonbonded, sterics))
+            if (hasOffsets(*nonbonded, sterics, false))
                 fail("getStateEnergies(): a NonbondedForce has parameter offsets driven by '" + sterics +
                      "', the softcore sterics parameter; only its electrostatics parameter may drive offsets");
-            if (hasOffsets(*nonbonded, electrostatics))
+            if (hasOffsets(*nonbonded, electrostatics, true)) {
                 quadraticGroups |= 1 << nonbonded->getForceGroup();
+                offsetNonbonded.push_back(nonbonded);
+            }
         }
     }
     for (int i = 0; i < system.getNumForces(); i++) {
@@ -299,6 +313,7 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
         if (dependsOnParameter(force, electrostatics)) {
             bool quadratic = dynamic_cast<const CustomBondForce*>(&force) != nullptr && force.getName() == "LigandInternalElectrostatics" &&
                              (quadraticGroups & (1 << force.getForceGroup())) != 0;
+            otherQuadraticTerms = true;
             if (!quadratic)
                 fail("getStateEnergies(): force " + std::to_string(i) + " (" + force.getName() + ") depends on '" + electrostatics +
                      "' in a way this force cannot account for exactly");
@@ -310,43 +325,165 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
         for (double value : lambdaElectrostatics)
             fitNonbonded |= (value != currentElectrostatics);
 
-    // One kernel pass: the requested states, the current one, and the fit's points if needed.
+    // One kernel pass: the requested states, the current one, and lambda_e = 0, 1/2, 1 at the current lambda_s
+    // (this force's own part of the NonbondedForce's group, taken out of the group energies below).
     const int numStates = lambdaSterics.size();
     vector<double> passSterics = lambdaSterics, passElectrostatics = lambdaElectrostatics;
     const double fitPoints[3] = {0.0, 0.5, 1.0};
     passSterics.push_back(currentSterics);
     passElectrostatics.push_back(currentElectrostatics);
-    if (fitNonbonded)
-        for (double x : fitPoints) {
-            passSterics.push_back(currentSterics);
-            passElectrostatics.push_back(x);
-        }
+    for (double x : fitPoints) {
+        passSterics.push_back(currentSterics);
+        passElectrostatics.push_back(x);
+    }
     vector<double> own = kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(context, passSterics, passElectrostatics);
-    double total = context.calcForcesAndEnergy(false, true);
-    vector<double> energies(numStates);
-    for (int k = 0; k < numStates; k++)
-        energies[k] = total - own[numStates] + own[k];
-    if (fitNonbonded) {
-        // The NonbondedForce's group energy is exactly A + B lambda + C lambda^2 (charges linear in lambda):
-        // three points give it; this force's own part of the group is known and taken out.
-        double group[3];
-        bool ownInGroup = (quadraticGroups & (1 << owner.getForceGroup())) != 0;
-        try {
-            for (int p = 0; p < 3; p++) {
-                context.setParameter(electrostatics, fitPoints[p]);
-                group[p] = context.calcForcesAndEnergy(false, true, quadraticGroups) - (ownInGroup ? own[numStates + 1 + p] : 0.0);
-            }
-        }
-        catch (...) {
-            context.setParameter(electrostatics, currentElectrostatics);
-            throw;
-        }
-        context.setParameter(electrostatics, currentElectrostatics);
-        double c = 2.0 * (group[2] - 2.0 * group[1] + group[0]);
-        double b = group[2] - group[0] - c;
-        auto polynomial = [&](double x) { return group[0] + b * x + c * x * x; };
+    const double ownCurrent = own[numStates];
+    auto ownAt = [&](double x) { return own[numStates + 1 + (x == 0.0 ? 0 : x == 0.5 ? 1 : 2)]; };
+    if (!fitNonbonded) {
+        double total = context.calcForcesAndEnergy(false, true);
+        vector<double> energies(numStates);
         for (int k = 0; k < numStates; k++)
-            energies[k] += polynomial(lambdaElectrostatics[k]) - polynomial(currentElectrostatics);
+            energies[k] = total - ownCurrent + own[k];
+        return energies;
+    }
+    // The group holding the NonbondedForce, and everything else, evaluated apart (the NonbondedForce once):
+    // their sum is the System's energy now, and the group's part R(lambda_e) - the group energy without this
+    // force's own share - is exactly A + B lambda + C lambda^2 (charges linear in lambda_e).
+    const bool ownInGroup = (quadraticGroups & (1 << owner.getForceGroup())) != 0;
+    auto groupPart = [&](double groupEnergy, double x) { return groupEnergy - (ownInGroup ? ownAt(x) : 0.0); };
+    const int allGroups = -1;
+    double groupNow = context.calcForcesAndEnergy(false, true, quadraticGroups);
+    double others = ((allGroups & ~quadraticGroups) != 0 ? context.calcForcesAndEnergy(false, true, allGroups & ~quadraticGroups) : 0.0);
+    double total = groupNow + others;
+    double rNow = groupNow - (ownInGroup ? ownCurrent : 0.0);
+    // Points of R besides the current one: one, when C comes from the small quadratic-term Context (one
+    // NonbondedForce with charge offsets, nothing else quadratic in its group, a method it reproduces);
+    // otherwise two more group evaluations.
+    const NonbondedForce::NonbondedMethod method = offsetNonbonded[0]->getNonbondedMethod();
+    bool useQuadraticTerm = offsetNonbonded.size() == 1 && !otherQuadraticTerms && method != NonbondedForce::Ewald &&
+                            method != NonbondedForce::LJPME;
+    vector<double> points;
+    if (useQuadraticTerm)
+        points.push_back(currentElectrostatics < 0.5 ? 1.0 : 0.0);
+    else
+        for (double x : fitPoints)
+            if (x != currentElectrostatics && points.size() < 2)
+                points.push_back(x);
+    vector<double> values;
+    try {
+        for (double x : points) {
+            context.setParameter(electrostatics, x);
+            values.push_back(groupPart(context.calcForcesAndEnergy(false, true, quadraticGroups), x));
+        }
+    }
+    catch (...) {
+        context.setParameter(electrostatics, currentElectrostatics);
+        throw;
+    }
+    context.setParameter(electrostatics, currentElectrostatics);
+    double b, c;
+    const double x0 = currentElectrostatics;
+    if (useQuadraticTerm) {
+        c = quadraticCoefficient(context, *offsetNonbonded[0]);
+        double x1 = points[0];
+        b = (values[0] - rNow - c * (x1 * x1 - x0 * x0)) / (x1 - x0);
+    }
+    else {
+        // The parabola through (x0, rNow), (x1, values[0]), (x2, values[1]).
+        double x1 = points[0], x2 = points[1];
+        double d1 = (values[0] - rNow) / (x1 - x0), d2 = (values[1] - rNow) / (x2 - x0);
+        c = (d2 - d1) / (x2 - x1);
+        b = d1 - c * (x1 + x0);
+    }
+    vector<double> energies(numStates);
+    for (int k = 0; k < numStates; k++) {
+        double x = lambdaElectrostatics[k];
+        energies[k] = total - ownCurrent + own[k] + b * (x - x0) + c * (x * x - x0 * x0);
     }
     return energies;
+}
+
+struct LigandCouplingForceImpl::QuadraticTermContext {
+    System system;
+    std::unique_ptr<VerletIntegrator> integrator;
+    std::unique_ptr<Context> context;
+    vector<int> particles;  // System index of each particle of the small Context
+    std::map<int, double> charges;  // what it was built from
+};
+
+double LigandCouplingForceImpl::quadraticCoefficient(ContextImpl& context, const NonbondedForce& nonbonded) {
+    const string name = owner.getElectrostaticsParameterName();
+    std::map<int, double> charges;  // the charge each particle gains per unit of lambda
+    string parameter;
+    int index;
+    double charge, sigma, epsilon;
+    for (int i = 0; i < nonbonded.getNumParticleParameterOffsets(); i++) {
+        nonbonded.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        if (parameter == name)
+            charges[index] += charge;
+    }
+    // Built once; again only if the offsets changed (NonbondedForce::updateParametersInContext).
+    if (!quadraticTerm || quadraticTerm->charges != charges) {
+        auto term = std::make_shared<QuadraticTermContext>();
+        term->charges = charges;
+        NonbondedForce* copy = new NonbondedForce();
+        copy->setNonbondedMethod(nonbonded.getNonbondedMethod());
+        copy->setCutoffDistance(nonbonded.getCutoffDistance());
+        copy->setReactionFieldDielectric(nonbonded.getReactionFieldDielectric());
+        copy->setEwaldErrorTolerance(nonbonded.getEwaldErrorTolerance());
+        copy->setUseDispersionCorrection(false);
+        copy->setExceptionsUsePeriodicBoundaryConditions(nonbonded.getExceptionsUsePeriodicBoundaryConditions());
+        if (nonbonded.getNonbondedMethod() == NonbondedForce::PME) {
+            // The same grid and alpha as the System's: the reciprocal energy is then the same quadratic form.
+            double alpha;
+            int nx, ny, nz;
+            nonbonded.getPMEParametersInContext(context.getOwner(), alpha, nx, ny, nz);
+            copy->setPMEParameters(alpha, nx, ny, nz);
+        }
+        std::map<int, int> local;
+        for (auto& entry : charges) {
+            local[entry.first] = term->particles.size();
+            term->particles.push_back(entry.first);
+            term->system.addParticle(1.0);
+            copy->addParticle(entry.second, 0.0, 0.0);
+        }
+        // Pairs the System excludes or treats as exceptions get no direct-space term from the particle charges
+        // (their exception terms are linear in lambda at most); excluded here too, with Ewald's corrections.
+        for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
+            int p1, p2;
+            nonbonded.getExceptionParameters(i, p1, p2, charge, sigma, epsilon);
+            if (local.count(p1) && local.count(p2))
+                copy->addException(local[p1], local[p2], 0.0, 1.0, 0.0);
+        }
+        term->system.addForce(copy);
+        Vec3 a, b, c;
+        context.getPeriodicBoxVectors(a, b, c);
+        term->system.setDefaultPeriodicBoxVectors(a, b, c);
+        term->integrator.reset(new VerletIntegrator(0.001));
+        // On the System's own platform if it is a host one; for GPU platforms the CPU platform: a few dozen charges
+        // need no device, and a new device Context would compile its kernels at the first call (seconds on PoCL,
+        // where the first evaluation of such a Context also came out wrong now and then in our tests).
+        Platform* platform = &context.getPlatform();
+        std::map<string, string> properties;
+        if (platform->getName() != "Reference" && platform->getName() != "CPU") {
+            try {
+                platform = &Platform::getPlatformByName("CPU");
+            }
+            catch (OpenMMException&) {
+                for (const string& property : platform->getPropertyNames())
+                    properties[property] = platform->getPropertyValue(context.getOwner(), property);
+            }
+        }
+        term->context.reset(new Context(term->system, *term->integrator, *platform, properties));
+        quadraticTerm = term;
+    }
+    vector<Vec3> positions, local;
+    context.getPositions(positions);
+    for (int i : quadraticTerm->particles)
+        local.push_back(positions[i]);
+    Vec3 a, b, c;
+    context.getPeriodicBoxVectors(a, b, c);
+    quadraticTerm->context->setPeriodicBoxVectors(a, b, c);
+    quadraticTerm->context->setPositions(local);
+    return quadraticTerm->context->getState(State::Energy).getPotentialEnergy();
 }

@@ -84,3 +84,39 @@ def test_opencl_nonbonded_bug_is_still_there_without_the_workaround(tmp_path):
     reference, opencl = map(float, result.stdout.split()[-2:])
     if abs(opencl - reference) <= 1e-4 * abs(reference):
         pytest.skip("this OpenMM's OpenCL NonbondedForce no longer shows the missing-exception-offset bug")
+
+
+def test_opencl_mixed_positions_after_a_nonbonded_update():
+    """A second OpenMM 7.7 OpenCL bug, found by test_state_energies: in mixed precision, after
+    NonbondedForce.updateParametersInContext makes some molecules differ from their copies (so OpenMM re-sorts
+    the atoms), getState(getPositions=True) returns garbage. No openmm-ligand force is involved here: a plain
+    ethanol-in-water System shows it. Single and double precision are fine. This pin fails once an OpenMM
+    release fixes it (then drop the skip in test_state_energies.test_changed_charges_are_followed)."""
+    import copy
+    import numpy
+    from openmm import unit
+    test = ligand_in_water("PME")
+    expected = numpy.array(test.positions.value_in_unit(unit.nanometer))
+    errors = {}
+    # The garbage depends on how OpenMM re-sorts: it showed in most but not all runs here, so mixed is tried
+    # three times and counts as fixed only if no try shows it.
+    for precision in ("single", "double", "mixed", "mixed", "mixed"):
+        if errors.get("mixed", 0.0) > 1e-3:
+            break
+        system = copy.deepcopy(test.system)
+        [nb] = [f for f in system.getForces() if isinstance(f, openmm.NonbondedForce)]
+        context = make_context(system, ("OpenCL", precision))
+        context.setPositions(test.positions)
+        energy(context)
+        water_oxygen = max(test.ligand_atoms) + 1
+        charge, sigma, epsilon = nb.getParticleParameters(water_oxygen)
+        nb.setParticleParameters(water_oxygen, 1.5 * charge, sigma, epsilon)
+        nb.updateParametersInContext(context)
+        energy(context)
+        positions = context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.nanometer)
+        errors[precision] = max(errors.get(precision, 0.0),
+                                float(numpy.nan_to_num(numpy.abs(positions - expected), nan=numpy.inf).max()))
+    assert errors["single"] < 1e-6 and errors["double"] < 1e-12
+    if errors["mixed"] < 1e-6:
+        pytest.fail("OpenMM's OpenCL mixed precision now keeps positions through a NonbondedForce update: "
+                    "the bug is fixed, drop the skip in test_state_energies")

@@ -4,7 +4,9 @@
 #include "LigandCouplingForce.h"
 #include "openmm/Kernel.h"
 #include "openmm/internal/ForceImpl.h"
+#include "openmm/NonbondedForce.h"
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,15 @@ private:
     const LigandCouplingForce& owner;
     std::vector<std::pair<std::string, std::string> > initialSettings;
     OpenMM::Kernel kernel;
+    /**
+     * For getStateEnergies(): a small Context holding only the particles whose charges follow
+     * lambda_electrostatics in the NonbondedForce, with those charge offsets as charges and the same
+     * electrostatics (method, cutoff, PME grid and alpha, exclusions). Its energy is exactly the coefficient of
+     * lambda^2 in the NonbondedForce's energy. Built on first use.
+     */
+    struct QuadraticTermContext;
+    std::shared_ptr<QuadraticTermContext> quadraticTerm;
+    double quadraticCoefficient(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded);
 };
 
 } // namespace OpenMMLigand
