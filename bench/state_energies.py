@@ -138,7 +138,8 @@ def plot(results, path):
         for bar, value in zip(bars, values):
             ax.annotate(f"{value:.2f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{r['system']}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}" for r in rows], fontsize=7)
+    ax.set_xticklabels([f"{r['system'].replace(', ', chr(10))}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}" for r in rows],
+                       fontsize=7)
     ax.set_ylabel("cost / one force+energy evaluation")
     ax.set_title(f"Energies of K = {len(results['states'])} lambda states (OpenMM {results['openmm']}, "
                  f"{results['cpu_count']} cores)", fontsize=10)

@@ -102,6 +102,20 @@ DEVICE real3 pairDelta(real3 from, real3 to, real4 periodicBoxSize, real4 invPer
     return delta;
 }
 
+/**
+ * Whether ligand atom i interacts with an environment atom at squared distance r2 whose exclusions (as ligand
+ * indices) are exclusionLigand[begin, end): inside the cutoff and not excluded.
+ */
+DEVICE bool interacts(int i, real r2, int begin, int end, GLOBAL const int* RESTRICT exclusionLigand) {
+    bool include = true;
+#if USE_CUTOFF
+    include = (r2 < CUTOFF_SQUARED);
+#endif
+    for (int e = begin; e < end; e++)
+        include &= (exclusionLigand[e] != i);
+    return include;
+}
+
 KERNEL void ligandBoundsAndInternal(GLOBAL const real4* RESTRICT posq, GLOBAL const int* RESTRICT ligandPosIndex,
         GLOBAL const real4* RESTRICT particleParams, GLOBAL const int* RESTRICT ligandAtoms,
         GLOBAL const int2* RESTRICT internalPairs, GLOBAL real4* RESTRICT bounds, GLOBAL int* RESTRICT candidateCount,
@@ -235,13 +249,7 @@ KERNEL void computeInteractions(GLOBAL const real4* RESTRICT posq, GLOBAL const 
             if (active) {
                 real3 d = pairDelta(trimTo3(posq[ligandPosIndex[i]]), posJ, periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
                 real r2 = d.x*d.x+d.y*d.y+d.z*d.z;
-                bool include = true;
-#if USE_CUTOFF
-                include = (r2 < CUTOFF_SQUARED);
-#endif
-                for (int e = exclusionsBegin; e < exclusionsEnd; e++)
-                    include &= (exclusionLigand[e] != i);
-                if (include) {
+                if (interacts(i, r2, exclusionsBegin, exclusionsEnd, exclusionLigand)) {
                     real r = SQRT(r2);
                     real4 paramsI = particleParams[ligandAtoms[i]];
                     PairResult result = evaluatePair(r, paramsI.y+paramsJ.y, paramsI.z*paramsJ.z, paramsI.x*paramsJ.x, true,
@@ -337,13 +345,7 @@ KERNEL void computeStateEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL const
             for (int i = 0; i < NUM_LIGAND; i++) {
                 real3 d = pairDelta(trimTo3(posq[ligandPosIndex[i]]), posJ, periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
                 real r2 = d.x*d.x+d.y*d.y+d.z*d.z;
-                bool include = true;
-#if USE_CUTOFF
-                include = (r2 < CUTOFF_SQUARED);
-#endif
-                for (int e = exclusionsBegin; e < exclusionsEnd; e++)
-                    include &= (exclusionLigand[e] != i);
-                if (include) {
+                if (interacts(i, r2, exclusionsBegin, exclusionsEnd, exclusionLigand)) {
                     real4 paramsI = particleParams[ligandAtoms[i]];
                     energy += evaluatePair(SQRT(r2), paramsI.y+paramsJ.y, paramsI.z*paramsJ.z, paramsI.x*paramsJ.x, true,
                             state.x, 0, state.y, 0, state.z, state.w, 0).energy;
