@@ -1,6 +1,7 @@
 #include "internal/LigandCouplingForceImpl.h"
 #include "LigandKernels.h"
 #include "openmm/NonbondedForce.h"
+#include "internal/LigandPairPotential.h"
 #include "openmm/Context.h"
 #include "openmm/Platform.h"
 #include "openmm/State.h"
@@ -20,6 +21,7 @@
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/NonbondedForceImpl.h"
 #include <cmath>
+#include <set>
 #include <sstream>
 
 using namespace OpenMM;
@@ -346,6 +348,21 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
             energies[k] = total - ownCurrent + own[k];
         return energies;
     }
+    // Reaction field or no cutoff: B and C are pair sums over the offset charges, computed here exactly as
+    // OpenMM's NonbondedForce defines them; no evaluation of the NonbondedForce at another lambda is needed.
+    if (offsetNonbonded.size() == 1 && !otherQuadraticTerms && offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::PME &&
+            offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::Ewald && offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::LJPME) {
+        double b, c;
+        reactionFieldCoefficients(context, *offsetNonbonded[0], b, c);
+        double total = context.calcForcesAndEnergy(false, true);
+        const double x0 = currentElectrostatics;
+        vector<double> energies(numStates);
+        for (int k = 0; k < numStates; k++) {
+            double x = lambdaElectrostatics[k];
+            energies[k] = total - ownCurrent + own[k] + b * (x - x0) + c * (x * x - x0 * x0);
+        }
+        return energies;
+    }
     // The group holding the NonbondedForce, and everything else, evaluated apart (the NonbondedForce once):
     // their sum is the System's energy now, and the group's part R(lambda_e) - the group energy without this
     // force's own share - is exactly A + B lambda + C lambda^2 (charges linear in lambda_e).
@@ -486,4 +503,77 @@ double LigandCouplingForceImpl::quadraticCoefficient(ContextImpl& context, const
     quadraticTerm->context->setPeriodicBoxVectors(a, b, c);
     quadraticTerm->context->setPositions(local);
     return quadraticTerm->context->getState(State::Energy).getPotentialEnergy();
+}
+
+// OpenMM's Coulomb constant, spelled as SimTKOpenMMRealType.h spells it (that header belongs to the platforms).
+static const double ONE_4PI_EPS0_LIGAND = 1.0 / (4.0 * M_PI * (1e-6 * 8.8541878128e-12 /
+        (1.602176634e-19 * 1.602176634e-19 * 6.02214076e23)));
+
+void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, const NonbondedForce& nonbonded, double& b, double& c) {
+    // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
+    // NonbondedForce (OpenMM's definition, every platform): non-excluded pairs within the cutoff interact through
+    // ONE_4PI_EPS0 q_i q_j (1/r + krf r^2 - crf) (1/r with no cutoff); excluded pairs not at all; exceptions
+    // through ONE_4PI_EPS0 qq_e / r, with no cutoff. So the lambda and lambda^2 coefficients are sums over pairs
+    // with at least one offset charge.
+    const string name = owner.getElectrostaticsParameterName();
+    const int numParticles = nonbonded.getNumParticles();
+    vector<double> base(numParticles), delta(numParticles, 0.0);
+    string parameter;
+    int index;
+    double charge, sigma, epsilon;
+    for (int i = 0; i < numParticles; i++)
+        nonbonded.getParticleParameters(i, base[i], sigma, epsilon);
+    vector<int> offsetParticles;
+    for (int i = 0; i < nonbonded.getNumParticleParameterOffsets(); i++) {
+        nonbonded.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        if (parameter == name) {
+            if (delta[index] == 0.0)
+                offsetParticles.push_back(index);
+            delta[index] += charge;
+        }
+    }
+    std::set<std::pair<int, int> > excluded;
+    for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
+        int p1, p2;
+        nonbonded.getExceptionParameters(i, p1, p2, charge, sigma, epsilon);
+        if (delta[p1] != 0.0 || delta[p2] != 0.0)
+            excluded.insert(std::make_pair(std::min(p1, p2), std::max(p1, p2)));
+    }
+    vector<Vec3> positions;
+    context.getPositions(positions);
+    Vec3 box[3];
+    context.getPeriodicBoxVectors(box[0], box[1], box[2]);
+    const NonbondedForce::NonbondedMethod method = nonbonded.getNonbondedMethod();
+    const bool cutoff = (method != NonbondedForce::NoCutoff), periodic = (method == NonbondedForce::CutoffPeriodic);
+    const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric();
+    const double krf = cutoff ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
+    const double crf = cutoff ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
+    auto kernelAt = [&](int i, int j, bool usePeriodic, bool applyCutoff) {
+        Vec3 d = usePeriodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
+        double r = std::sqrt(d.dot(d));
+        if (applyCutoff && r >= rc)
+            return 0.0;
+        return applyCutoff ? ONE_4PI_EPS0_LIGAND * (1.0 / r + krf * r * r - crf) : ONE_4PI_EPS0_LIGAND / r;
+    };
+    b = c = 0.0;
+    vector<char> isOffset(numParticles, 0);
+    for (int i : offsetParticles)
+        isOffset[i] = 1;
+    for (int i : offsetParticles)
+        for (int j = 0; j < numParticles; j++) {
+            if (j == i || (isOffset[j] && j < i) || excluded.count(std::make_pair(std::min(i, j), std::max(i, j))))
+                continue;  // each offset-offset pair once
+            double f = kernelAt(i, j, periodic, cutoff);
+            b += (delta[i] * base[j] + base[i] * delta[j]) * f;
+            c += delta[i] * delta[j] * f;
+        }
+    for (int i = 0; i < nonbonded.getNumExceptionParameterOffsets(); i++) {
+        nonbonded.getExceptionParameterOffset(i, parameter, index, charge, sigma, epsilon);
+        if (parameter != name || charge == 0.0)
+            continue;
+        int p1, p2;
+        double chargeProd;
+        nonbonded.getExceptionParameters(index, p1, p2, chargeProd, sigma, epsilon);
+        b += charge * kernelAt(p1, p2, periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions(), false);
+    }
 }

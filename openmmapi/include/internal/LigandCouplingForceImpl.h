@@ -58,6 +58,11 @@ private:
     struct QuadraticTermContext;
     std::shared_ptr<QuadraticTermContext> quadraticTerm;
     double quadraticCoefficient(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded);
+    /**
+     * For getStateEnergies() with reaction field or no cutoff: the coefficients of lambda (b) and lambda^2 (c) in
+     * the NonbondedForce's energy, as pair sums over the charges its offsets move (kJ/mol).
+     */
+    void reactionFieldCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& b, double& c);
 };
 
 } // namespace OpenMMLigand
