@@ -548,22 +548,30 @@ void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, co
     const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric();
     const double krf = cutoff ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
     const double crf = cutoff ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
+    const double rc2 = rc * rc;
     auto kernelAt = [&](int i, int j, bool usePeriodic, bool applyCutoff) {
         Vec3 d = usePeriodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
-        double r = std::sqrt(d.dot(d));
-        if (applyCutoff && r >= rc)
+        double r2 = d.dot(d);
+        if (applyCutoff && r2 >= rc2)
             return 0.0;
-        return applyCutoff ? ONE_4PI_EPS0_LIGAND * (1.0 / r + krf * r * r - crf) : ONE_4PI_EPS0_LIGAND / r;
+        double r = std::sqrt(r2);
+        return applyCutoff ? ONE_4PI_EPS0_LIGAND * (1.0 / r + krf * r2 - crf) : ONE_4PI_EPS0_LIGAND / r;
     };
     b = c = 0.0;
     vector<char> isOffset(numParticles, 0);
     for (int i : offsetParticles)
         isOffset[i] = 1;
+    vector<int> everyone(numParticles);
+    for (int j = 0; j < numParticles; j++)
+        everyone[j] = j;
+    vector<int> near = cutoff ? particlesInReach(positions, offsetParticles, everyone, rc, periodic, box) : everyone;
     for (int i : offsetParticles)
-        for (int j = 0; j < numParticles; j++) {
-            if (j == i || (isOffset[j] && j < i) || excluded.count(std::make_pair(std::min(i, j), std::max(i, j))))
+        for (int j : near) {
+            if (j == i || (isOffset[j] && j < i))
                 continue;  // each offset-offset pair once
             double f = kernelAt(i, j, periodic, cutoff);
+            if (f == 0.0 || excluded.count(std::make_pair(std::min(i, j), std::max(i, j))))
+                continue;  // out of range (checked first: it is cheap) or excluded
             b += (delta[i] * base[j] + base[i] * delta[j]) * f;
             c += delta[i] * delta[j] * f;
         }

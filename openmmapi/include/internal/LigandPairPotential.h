@@ -3,7 +3,9 @@
 
 #include "LigandCouplingForce.h"
 #include "openmm/Vec3.h"
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace OpenMMLigand {
 
@@ -69,6 +71,41 @@ inline OpenMM::Vec3 periodicDelta(const OpenMM::Vec3& posI, const OpenMM::Vec3& 
     d -= box[1] * std::floor(d[1] / box[1][1] + 0.5);
     d -= box[0] * std::floor(d[0] / box[0][0] + 0.5);
     return d;
+}
+
+/**
+ * The particles among candidates that can be within cutoff of some particle of group: those within R + cutoff
+ * of the group's centre (R its radius, positions unwrapped around its first particle). Where that test is not
+ * safe (a periodic box less than twice R + cutoff wide) every candidate is returned.
+ */
+inline std::vector<int> particlesInReach(const std::vector<OpenMM::Vec3>& positions, const std::vector<int>& group,
+                                         const std::vector<int>& candidates, double cutoff, bool periodic,
+                                         const OpenMM::Vec3* box) {
+    if (group.empty())
+        return candidates;
+    auto delta = [&](const OpenMM::Vec3& from, const OpenMM::Vec3& to) {
+        return periodic ? periodicDelta(from, to, box) : to - from;
+    };
+    const OpenMM::Vec3& anchor = positions[group[0]];
+    OpenMM::Vec3 centre;
+    for (int i : group)
+        centre += delta(anchor, positions[i]);
+    centre = anchor + centre / (double) group.size();
+    double radius = 0;
+    for (int i : group) {
+        OpenMM::Vec3 d = delta(centre, positions[i]);
+        radius = std::max(radius, std::sqrt(d.dot(d)));
+    }
+    double reach = radius + cutoff;
+    if (periodic && 2 * reach >= std::min(box[0][0], std::min(box[1][1], box[2][2])))
+        return candidates;
+    std::vector<int> near;
+    for (int j : candidates) {
+        OpenMM::Vec3 d = delta(centre, positions[j]);
+        if (d.dot(d) < reach * reach)
+            near.push_back(j);
+    }
+    return near;
 }
 
 /** One pair's contribution: energy, dE/dr, dE/dlambda_s, dE/dlambda_e. */

@@ -49,9 +49,13 @@ public:
             double r2 = delta.dot(delta);
             return (params.cutoff && r2 >= cutoff2) ? -1.0 : std::sqrt(r2);
         };
+        // Only environment particles within reach of the ligand's bounding sphere can be within the cutoff.
+        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
+                                                                 params.cutoffDistance, params.periodic, in.box)
+                                              : params.environment;
         for (size_t a = 0; a < params.ligand.size(); a++) {
             int i = params.ligand[a];
-            for (int j : params.environment) {
+            for (int j : near) {
                 if (params.isExcluded(j, a))
                     continue;
                 double r = distance(i, j);
