@@ -292,6 +292,26 @@ public:
      */
     std::vector<double> getStateEnergies(OpenMM::Context& context, const std::vector<double>& lambdaSterics,
                                          const std::vector<double>& lambdaElectrostatics);
+    /**
+     * The interaction energy between the ligand and each of several groups of environment particles, for the
+     * Context's current positions, in kJ/mol, from one pass over the ligand's pairs. For group g the result holds,
+     * at index 4g: Lennard-Jones at full coupling (lambda_sterics = 1), 4g+1: Lennard-Jones at the current
+     * lambda_sterics (softcore), 4g+2: electrostatics at full coupling, 4g+3: electrostatics at the current
+     * lambda_electrostatics (the full value times lambda_electrostatics: the ligand's charges scale with it, as in
+     * decouple()). Electrostatics is the direct-space pair term with this force's charges: erfc(alpha r)/r within
+     * the cutoff when ewaldAlpha > 0 (PME, Ewald), reaction field with this force's dielectric for the cutoff methods,
+     * plain Coulomb without a cutoff. Pairs the force excludes, and the ligand's own pairs, are not counted; the
+     * Lennard-Jones terms summed over groups covering the environment equal the force's ligand–environment
+     * Lennard-Jones. Nothing in the Context changes.
+     *
+     * @param context          a Context containing the System this force belongs to
+     * @param particleGroups   the group of each particle (one entry per particle; -1: in no group)
+     * @param numGroups        the number of groups (group indices are 0 .. numGroups-1)
+     * @param ewaldAlpha       the Ewald screening parameter (1/nm) for PME/Ewald Systems, 0 otherwise
+     * @return 4 numGroups energies (kJ/mol), as described
+     */
+    std::vector<double> getInteractionEnergies(OpenMM::Context& context, const std::vector<int>& particleGroups,
+                                               int numGroups, double ewaldAlpha = 0.0);
     /** Whether this force uses periodic boundary conditions (true for CutoffPeriodic). */
     bool usesPeriodicBoundaryConditions() const {
         return nonbondedMethod == CutoffPeriodic;

@@ -43,6 +43,12 @@ public:
      */
     virtual std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
                                                      const std::vector<double>& lambdaElectrostatics) = 0;
+    /**
+     * Ligand–group interaction energies (see LigandCouplingForce::getInteractionEnergies), 4 per group, for the
+     * Context's current positions. particleGroups has been checked (one entry per particle, -1 .. numGroups-1).
+     */
+    virtual std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
+                                                           int numGroups, double ewaldAlpha) = 0;
     /** Copy the parameters that updateParametersInContext() may change (see there). */
     virtual void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
                                          double dispersionCoefficient) = 0;

@@ -192,6 +192,12 @@ std::vector<double> LigandCouplingForce::getStateEnergies(Context& context, cons
             getContextImpl(context), lambdaSterics, lambdaElectrostatics);
 }
 
+std::vector<double> LigandCouplingForce::getInteractionEnergies(Context& context, const std::vector<int>& particleGroups,
+                                                                int numGroups, double ewaldAlpha) {
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getInteractionEnergies(
+            getContextImpl(context), particleGroups, numGroups, ewaldAlpha);
+}
+
 ForceImpl* LigandCouplingForce::createImpl() const {
     return new LigandCouplingForceImpl(*this);
 }

@@ -585,3 +585,24 @@ void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, co
         b += charge * kernelAt(p1, p2, periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions(), false);
     }
 }
+
+vector<double> LigandCouplingForceImpl::getInteractionEnergies(ContextImpl& context, const vector<int>& particleGroups,
+                                                               int numGroups, double ewaldAlpha) {
+    const int numParticles = context.getSystem().getNumParticles();
+    if ((int) particleGroups.size() != numParticles)
+        fail("getInteractionEnergies(): " + std::to_string(particleGroups.size()) + " group entries for " +
+             std::to_string(numParticles) + " particles (one per particle, -1 for none)");
+    if (numGroups < 0)
+        fail("getInteractionEnergies(): the number of groups is negative (" + std::to_string(numGroups) + ")");
+    for (int i = 0; i < numParticles; i++)
+        if (particleGroups[i] < -1 || particleGroups[i] >= numGroups)
+            fail("getInteractionEnergies(): particle " + std::to_string(i) + " is in group " + std::to_string(particleGroups[i]) +
+                 ", outside -1 .. " + std::to_string(numGroups - 1));
+    if (!(ewaldAlpha >= 0.0) || !std::isfinite(ewaldAlpha))
+        fail("getInteractionEnergies(): ewaldAlpha must be >= 0 (1/nm)");
+    if (ewaldAlpha > 0.0 && owner.getNonbondedMethod() != LigandCouplingForce::CutoffPeriodic)
+        fail("getInteractionEnergies(): ewaldAlpha > 0 needs the CutoffPeriodic method (PME/Ewald Systems)");
+    if (numGroups == 0)
+        return vector<double>();
+    return kernel.getAs<CalcLigandCouplingForceKernel>().computeInteractionEnergies(context, particleGroups, numGroups, ewaldAlpha);
+}

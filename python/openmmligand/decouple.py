@@ -126,6 +126,7 @@ def decouple(system, ligand_atoms, *, annihilate_electrostatics=True, softcore_a
         coupling.setUseSwitchingFunction(True)
         coupling.setSwitchingDistance(nb.getSwitchingDistance())
     coupling.setElectrostaticsMode(LigandCouplingForce.NoElectrostatics)
+    coupling.setReactionFieldDielectric(nb.getReactionFieldDielectric())  # for interaction_energies
     coupling.setIncludeLigandInternalLJ(True)
     coupling.setUseDispersionCorrection(nb.getUseDispersionCorrection())
     coupling.setSoftcoreParameters(softcore_alpha, softcore_a, softcore_b, softcore_c)

@@ -26,6 +26,9 @@ public:
     std::map<std::string, double> getDefaultParameters();
     std::vector<std::string> getKernelNames();
     void updateParametersInContext(OpenMM::ContextImpl& context);
+    /** See LigandCouplingForce::getInteractionEnergies(); checks the groups, then asks the kernel. */
+    std::vector<double> getInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
+                                               int numGroups, double ewaldAlpha);
     /** See LigandCouplingForce::getStateEnergies(). */
     std::vector<double> getStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
                                          const std::vector<double>& lambdaElectrostatics);

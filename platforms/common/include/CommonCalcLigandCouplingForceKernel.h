@@ -26,6 +26,8 @@ public:
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
     std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
                                              const std::vector<double>& lambdaElectrostatics) override;
+    std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
+                                                   int numGroups, double ewaldAlpha) override;
     void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
                                  double dispersionCoefficient) override;
     /** Recompute where each ligand atom sits in OpenMM's (reordered) arrays. */
@@ -43,7 +45,8 @@ private:
     bool kernelsCreated = false;
     OpenMM::ComputeArray particleParams, isEnvironment, ligandAtoms, ligandPosIndex, internalPairs;
     OpenMM::ComputeArray exclusionStart, exclusionLigand, candidates, candidateCount, bounds;
-    OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel, stateEnergiesKernel;
+    OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel, stateEnergiesKernel, groupEnergiesKernel;
+    OpenMM::ComputeArray particleGroupArray, groupEnergies;  // sized on first use by getInteractionEnergies()
     OpenMM::ComputeArray stateParams, stateEnergies;  // sized on first use by getStateEnergies()
     int blockSize = 64, interactionThreads = 0;
     ForceInfo* info = nullptr;

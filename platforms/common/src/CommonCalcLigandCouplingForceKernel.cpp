@@ -206,6 +206,14 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
         stateEnergiesKernel->addArg(*array);
     for (int i = 0; i < 3 + 5; i++)
         stateEnergiesKernel->addArg();  // states, their energies, how many; box
+    groupEnergiesKernel = program->createKernel("computeInteractionEnergies");
+    for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
+                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
+                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
+                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
+        groupEnergiesKernel->addArg(*array);
+    for (int i = 0; i < 2 + 4 + 5; i++)
+        groupEnergiesKernel->addArg();  // groups, energies; alpha, lambda factors; box
     // Enough groups to fill the device, never more threads than the energy buffer has slots.
     int energySlots = cc.getEnergyBuffer().getSize();
     interactionThreads = std::min(cc.getNumThreadBlocks() * blockSize, energySlots - energySlots % blockSize);
@@ -231,8 +239,9 @@ void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(ContextImpl& context
     LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
     std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
     bool useDouble = cc.getUseDoublePrecision();
-    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel, &stateEnergiesKernel}) {
-        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : kernel == &interactionsKernel ? 12 : 13);
+    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel, &stateEnergiesKernel, &groupEnergiesKernel}) {
+        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : kernel == &interactionsKernel ? 12 :
+                     kernel == &stateEnergiesKernel ? 13 : 15);
         if (useDouble)
             setBoxArgs<mm_double4>(*kernel, index);
         else
@@ -312,6 +321,44 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(Context
     vector<double> energies(numStates);
     for (int k = 0; k < numStates; k++)
         energies[k] = fixed[k] / (double) 0x100000000 + params.dispersion(box, lambdaSterics[k]).first;
+    return energies;
+}
+
+vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(ContextImpl& context, const vector<int>& particleGroups,
+                                                                               int numGroups, double ewaldAlpha) {
+    ContextSelector selector(cc);
+    if (!kernelsCreated)
+        createKernels();
+    if (!particleGroupArray.isInitialized())
+        particleGroupArray.initialize<int>(cc, particleGroups.size(), "ligandParticleGroups");
+    if (!groupEnergies.isInitialized())
+        groupEnergies.initialize<long long>(cc, 4 * numGroups, "ligandGroupEnergies");
+    else if ((int) groupEnergies.getSize() < 4 * numGroups)
+        groupEnergies.resize(4 * numGroups);
+    particleGroupArray.upload(particleGroups);
+    vector<long long> zeros(4 * numGroups, 0);
+    groupEnergies.uploadSubArray(zeros.data(), 0, 4 * numGroups);
+    setEvaluationArgs(context, false, false);
+    std::pair<double, double> lambdas = params.lambdas(context);
+    LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
+    bool useDouble = cc.getUseDoublePrecision();
+    groupEnergiesKernel->setArg(9, particleGroupArray);
+    groupEnergiesKernel->setArg(10, groupEnergies);
+    double values[4] = {ewaldAlpha, lambda.stericsScale, lambda.ljShift, lambda.lambdaElec};
+    for (int i = 0; i < 4; i++) {
+        if (useDouble)
+            groupEnergiesKernel->setArg(11 + i, values[i]);
+        else
+            groupEnergiesKernel->setArg(11 + i, (float) values[i]);
+    }
+    boundsKernel->execute(blockSize, blockSize);
+    candidatesKernel->execute(cc.getNumAtoms());
+    groupEnergiesKernel->execute(interactionThreads, blockSize);
+    vector<long long> fixed(groupEnergies.getSize());
+    groupEnergies.download(fixed);
+    vector<double> energies(4 * numGroups);
+    for (int k = 0; k < 4 * numGroups; k++)
+        energies[k] = fixed[k] / (double) 0x100000000;
     return energies;
 }
 

@@ -80,6 +80,42 @@ public:
             energies[k] += internal + params.dispersion(in.box, lambdaSterics[k]).first;
         return energies;
     }
+    /** Ligand–group interaction energies in one pass over the ligand's pairs (see the kernel interface). */
+    std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
+                                                   int numGroups, double ewaldAlpha) override {
+        Evaluation in = evaluation(context);
+        const LigandPairSettings& s = *params.settings;
+        LigandLambdaFactors full(s, 1.0, 1.0);
+        std::vector<double> energies(4 * numGroups, 0.0);
+        double cutoff2 = params.cutoffDistance * params.cutoffDistance;
+        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
+                                                                 params.cutoffDistance, params.periodic, in.box)
+                                              : params.environment;
+        for (size_t a = 0; a < params.ligand.size(); a++) {
+            int i = params.ligand[a];
+            for (int j : near) {
+                int g = particleGroups[j];
+                if (g < 0 || params.isExcluded(j, a))
+                    continue;
+                OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
+                                                     : in.positions[j] - in.positions[i];
+                double r2 = delta.dot(delta);
+                if (params.cutoff && r2 >= cutoff2)
+                    continue;
+                double r = std::sqrt(r2);
+                double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
+                double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
+                double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
+                double coulomb = ewaldAlpha > 0 ? std::erfc(ewaldAlpha * r) / r
+                                                : params.cutoff ? 1.0 / r + s.krf * r2 - s.crf : 1.0 / r;
+                energies[4 * g] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, full, true).energy;
+                energies[4 * g + 1] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, in.lambda, true).energy;
+                energies[4 * g + 2] += chargeProduct * coulomb;
+                energies[4 * g + 3] += in.lambda.lambdaElec * chargeProduct * coulomb;
+            }
+        }
+        return energies;
+    }
 protected:
     /** One evaluation's inputs: positions, the force array to add to, the box, checked lambdas. */
     struct Evaluation {

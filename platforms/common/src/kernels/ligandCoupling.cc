@@ -356,3 +356,56 @@ KERNEL void computeStateEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL const
             ATOMIC_ADD(&stateEnergies[s], (mm_ulong) ((mm_long) (energy*(mixed) 0x100000000)));
     }
 }
+
+/**
+ * Ligand–group interaction energies, for getInteractionEnergies(): after ligandBoundsAndInternal (bounds only)
+ * and findCandidates, one thread per candidate in a group evaluates its pairs with every ligand atom: Lennard-Jones
+ * at full coupling and at the current lambda_s (stericsScale, ljShift), the direct-space electrostatics at full
+ * coupling (erfc-screened when ewaldAlpha > 0) and times lambdaElec. Summed in fixed point into groupEnergies[4g+c].
+ */
+KERNEL void computeInteractionEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL const int* RESTRICT atomIndex,
+        GLOBAL const int* RESTRICT ligandPosIndex, GLOBAL const int* RESTRICT ligandAtoms,
+        GLOBAL const real4* RESTRICT particleParams, GLOBAL const int* RESTRICT exclusionStart,
+        GLOBAL const int* RESTRICT exclusionLigand, GLOBAL const int* RESTRICT candidates,
+        GLOBAL const int* RESTRICT candidateCount, GLOBAL const int* RESTRICT particleGroups,
+        GLOBAL mm_ulong* RESTRICT groupEnergies, real ewaldAlpha, real stericsScale, real ljShift, real lambdaElec,
+        real4 periodicBoxSize, real4 invPeriodicBoxSize, real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ) {
+    int count = candidateCount[0];
+    for (int c = GLOBAL_ID; c < count; c += GLOBAL_SIZE) {
+        int k = candidates[c];
+        int j = atomIndex[k];
+        int g = particleGroups[j];
+        if (g < 0)
+            continue;
+        real3 posJ = trimTo3(posq[k]);
+        real4 paramsJ = particleParams[j];
+        int exclusionsBegin = exclusionStart[j], exclusionsEnd = exclusionStart[j+1];
+        mixed ljFull = 0, ljNow = 0, elecFull = 0;
+        for (int i = 0; i < NUM_LIGAND; i++) {
+            real3 d = pairDelta(trimTo3(posq[ligandPosIndex[i]]), posJ, periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
+            real r2 = d.x*d.x+d.y*d.y+d.z*d.z;
+            if (!interacts(i, r2, exclusionsBegin, exclusionsEnd, exclusionLigand))
+                continue;
+            real r = SQRT(r2);
+            real4 paramsI = particleParams[ligandAtoms[i]];
+            real sigma = paramsI.y+paramsJ.y, epsilon = paramsI.z*paramsJ.z;
+            ljFull += evaluatePair(r, sigma, epsilon, 0, true, 1, 0, 0, 0, 0, 0, 0).energy;
+            ljNow += evaluatePair(r, sigma, epsilon, 0, true, stericsScale, 0, ljShift, 0, 0, 0, 0).energy;
+            real coulomb;
+            if (ewaldAlpha > 0)
+                coulomb = erfc(ewaldAlpha*r)/r;
+            else {
+#if USE_CUTOFF
+                coulomb = 1/r+(real) KRF*r2-(real) CRF;
+#else
+                coulomb = 1/r;
+#endif
+            }
+            elecFull += paramsI.x*paramsJ.x*coulomb;
+        }
+        mixed values[4] = {ljFull, ljNow, elecFull, lambdaElec*elecFull};
+        for (int q = 0; q < 4; q++)
+            if (values[q] != 0)
+                ATOMIC_ADD(&groupEnergies[4*g+q], (mm_ulong) ((mm_long) (values[q]*(mixed) 0x100000000)));
+    }
+}

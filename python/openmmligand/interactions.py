@@ -1,0 +1,116 @@
+"""Per-residue ligand–environment interaction energies: the interaction fingerprint, computed by the force's kernel."""
+import math
+
+import numpy
+import openmm
+
+from .decouple import find_ligand_coupling_forces
+from .errors import LigandError
+
+SOLVENT_RESIDUES = {"HOH", "WAT", "SOL", "TIP3", "NA", "CL", "K", "MG", "CA", "ZN", "Na+", "Cl-"}
+FIELDS = ("lj_full", "lj", "elec_full", "elec")
+
+
+def residue_groups(topology, ligand_atoms, lump_solvent=True):
+    """Groups for :func:`interaction_energies`: one per environment residue, waters and ions lumped into one
+    "solvent" group when ``lump_solvent``. Returns (names, residue names, residue ids, group of each atom)."""
+    ligand = set(int(i) for i in ligand_atoms)
+    names, resnames, resids = [], [], []
+    group_of = numpy.full(topology.getNumAtoms(), -1, dtype=int)
+    solvent = None
+    for residue in topology.residues():
+        atoms = [a.index for a in residue.atoms() if a.index not in ligand]
+        if not atoms:
+            continue
+        if lump_solvent and residue.name in SOLVENT_RESIDUES:
+            if solvent is None:
+                solvent = len(names)
+                names.append("solvent")
+                resnames.append("solvent")
+                resids.append("")
+            group_of[atoms] = solvent
+            continue
+        group_of[atoms] = len(names)
+        chain = residue.chain.id if residue.chain is not None else ""
+        names.append(f"{residue.name}{residue.id}{':' + chain if chain else ''}")
+        resnames.append(residue.name)
+        resids.append(f"{residue.id}{':' + chain if chain else ''}")
+    return names, resnames, resids, group_of
+
+
+def _ewald_alpha(context):
+    """The Ewald screening parameter (1/nm) of the System's NonbondedForce for PME/Ewald, else 0."""
+    for force in context.getSystem().getForces():
+        if isinstance(force, openmm.NonbondedForce):
+            method = force.getNonbondedMethod()
+            if method in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME):
+                return force.getPMEParametersInContext(context)[0]
+            if method == openmm.NonbondedForce.Ewald:
+                cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
+                return math.sqrt(-math.log(2 * force.getEwaldErrorTolerance())) / cutoff
+    return 0.0
+
+
+def interaction_energies(context, groups=None, topology=None, force=None, lump_solvent=True):
+    """Interaction energy between the ligand and each environment group, for the Context's current positions.
+
+    Parameters
+    ----------
+    context : openmm.Context
+        A Context whose System has a LigandCouplingForce (e.g. from :func:`openmmligand.decouple`).
+    groups : dict {name: atom indices} or sequence of atom-index sequences, optional
+        The groups; default: one per residue of ``topology`` that is not the ligand (waters and ions lumped into
+        "solvent" when ``lump_solvent``). Atoms in no group are not counted.
+    topology : openmm.app.Topology, optional
+        Needed for the default groups.
+
+    Returns
+    -------
+    pandas.DataFrame if pandas is installed, else a numpy structured array; one row per group with ``group``,
+    ``residue_name``, ``residue_id`` and, in kJ/mol: ``lj_full`` (Lennard-Jones at lambda_sterics = 1), ``lj`` (at the
+    current lambda_sterics, softcore), ``elec_full`` (direct-space electrostatics: erfc-screened for PME/Ewald,
+    reaction field for cutoff methods, plain Coulomb without a cutoff; ligand charges at full strength), ``elec``
+    (times the current lambda_electrostatics), ``total_full``, ``total``.
+    """
+    system = context.getSystem()
+    if force is None:
+        found = find_ligand_coupling_forces(system)
+        if len(found) != 1:
+            raise LigandError(f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force=")
+        force = found[0]
+    ligand = list(force.getLigandParticles())
+    n = system.getNumParticles()
+    if groups is None:
+        if topology is None:
+            raise LigandError("interaction_energies needs groups, or a topology to make one group per residue")
+        names, resnames, resids, group_of = residue_groups(topology, ligand, lump_solvent)
+    else:
+        items = list(groups.items()) if isinstance(groups, dict) else [(f"group {k}", g) for k, g in enumerate(groups)]
+        names = [str(name) for name, _ in items]
+        resnames, resids = list(names), [""] * len(names)
+        group_of = numpy.full(n, -1, dtype=int)
+        for index, (name, atoms) in enumerate(items):
+            for atom in atoms:
+                atom = int(atom)
+                if not 0 <= atom < n:
+                    raise LigandError(f"group '{name}' has particle index {atom}, outside 0 .. {n - 1}")
+                if group_of[atom] != -1:
+                    raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
+                group_of[atom] = index
+    values = numpy.array(force.getInteractionEnergies(context, [int(g) for g in group_of], len(names),
+                                                      _ewald_alpha(context))).reshape(len(names), 4)
+    table = {"group": names, "residue_name": resnames, "residue_id": resids}
+    for k, field in enumerate(FIELDS):
+        table[field] = values[:, k] if len(names) else numpy.zeros(0)
+    table["total_full"] = table["lj_full"] + table["elec_full"]
+    table["total"] = table["lj"] + table["elec"]
+    try:
+        import pandas
+        return pandas.DataFrame(table)
+    except ImportError:
+        dtype = [("group", object), ("residue_name", object), ("residue_id", object)] + \
+                [(f, float) for f in FIELDS + ("total_full", "total")]
+        array = numpy.empty(len(names), dtype=dtype)
+        for key, column in table.items():
+            array[key] = column
+        return array
