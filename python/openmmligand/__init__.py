@@ -15,10 +15,11 @@ ensure_plugins_loaded()
 from .openmmligand_wrapper import LigandCouplingForce  # noqa: E402
 from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
 from .states import state_energies, reduced_potentials  # noqa: E402
-from .interactions import interaction_energies  # noqa: E402
+from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
 from . import testsystems, complexes, gaff  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["LigandCouplingForce", "LigandError", "decouple", "lambda_derivatives", "find_ligand_coupling_forces",
            "state_energies", "reduced_potentials", "interaction_energies",
+           "InteractionEnergyReporter", "plot_fingerprint",
            "testsystems", "complexes", "gaff", "ensure_plugins_loaded"]

@@ -10,6 +10,7 @@ import openmm
 from openmm import app, unit
 
 from .decouple import decouple, lambda_derivatives
+from .interactions import InteractionEnergyReporter, fingerprint, plot_fingerprint
 from . import complexes, testsystems
 
 # The usual decoupling path: electrostatics off first, then sterics; lambda = 1, a midpoint and 0 of each.
@@ -111,9 +112,15 @@ def run(args):
     rows = []
     stride = max(1, args.steps // args.samples)
     progress = tqdm(total=len(states) * stride * args.samples, unit="step", desc="lambda states")
+    os.makedirs(args.output, exist_ok=True)
+    fingerprint_csv = os.path.join(args.output, "interactions.csv")
     for lambda_s, lambda_e in states:
         simulation.context.setParameter("lambda_sterics", lambda_s)
         simulation.context.setParameter("lambda_electrostatics", lambda_e)
+        # At full coupling, the drug's interaction with each residue (the fingerprint), from the force's kernel.
+        reporter = InteractionEnergyReporter(fingerprint_csv, stride) if (lambda_s, lambda_e) == (1.0, 1.0) else None
+        if reporter:
+            simulation.reporters.append(reporter)
         for sample in range(args.samples):
             simulation.step(stride)
             progress.update(stride)
@@ -123,9 +130,26 @@ def run(args):
                          "potential_energy": state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole),
                          "dU_dlambda_sterics": derivatives["lambda_sterics"],
                          "dU_dlambda_electrostatics": derivatives["lambda_electrostatics"]})
+        if reporter:
+            simulation.reporters.remove(reporter)
+            del reporter
     progress.close()
+    _fingerprint(args.output, fingerprint_csv, description)
     _report(args.output, rows, speed, platform.getName(), system.getNumParticles(), states, description)
     return 0
+
+
+def _fingerprint(folder, csv_file, description):
+    """Print the residues that hold the ligand most strongly and plot the fingerprint."""
+    summary = [item for item in fingerprint(csv_file) if item[0] != "solvent"]
+    if not summary:
+        return
+    name = description.split(" (")[0].split(",")[0]
+    print(f"\n{name}: strongest interactions at full coupling (LJ + direct-space electrostatics, kJ/mol, mean ± std):")
+    for group, mean, std in summary[:6]:
+        print(f"  {group:12s} {mean:9.1f} ± {std:.1f}")
+    plot_fingerprint(csv_file, os.path.join(folder, "fingerprint.png"),
+                     title=f"{name}: interaction fingerprint at full coupling (top residues)")
 
 
 def _report(folder, rows, speed, platform, atoms, states, description):
@@ -159,7 +183,8 @@ def _report(folder, rows, speed, platform, atoms, states, description):
         json.dump({"system": description, "platform": platform, "atoms": atoms, "ns_per_day": speed, "states": summary,
                    "ti_free_energy_kj_per_mol": free_energy}, out, indent=2)
     _plot(folder, summary, description, speed, platform, free_energy)
-    print(f"report written to {os.path.abspath(folder)}/ (samples.csv, summary.json, dudl.png)")
+    print(f"report written to {os.path.abspath(folder)}/ (samples.csv, summary.json, dudl.png, interactions.csv, "
+          f"fingerprint.png)")
 
 
 def _thermodynamic_integration(summary):

@@ -114,3 +114,73 @@ def interaction_energies(context, groups=None, topology=None, force=None, lump_s
         for key, column in table.items():
             array[key] = column
         return array
+
+
+class InteractionEnergyReporter:
+    """An ``openmm.app.Simulation`` reporter that records the ligand's interaction energy with each group every
+    ``reportInterval`` steps to a CSV file (long format: step, group, residue_name, residue_id, lj_full, lj,
+    elec_full, elec, total_full, total; kJ/mol). Groups as for :func:`interaction_energies` (default: one per
+    residue of ``topology``, solvent lumped)."""
+
+    def __init__(self, file, reportInterval, topology=None, groups=None, lump_solvent=True):
+        if reportInterval <= 0:
+            raise LigandError(f"reportInterval must be positive, got {reportInterval}")
+        self._interval = int(reportInterval)
+        self._topology, self._groups, self._lump = topology, groups, lump_solvent
+        self._own = isinstance(file, str)
+        self._out = open(file, "w") if self._own else file
+        self._out.write("step,group,residue_name,residue_id," + ",".join(FIELDS + ("total_full", "total")) + "\n")
+
+    def describeNextReport(self, simulation):
+        """OpenMM's reporter protocol: steps to the next report; no positions, velocities, forces or energies."""
+        steps = self._interval - simulation.currentStep % self._interval
+        return (steps, False, False, False, False)
+
+    def report(self, simulation, state):
+        """Write one row per group for the current configuration."""
+        table = interaction_energies(simulation.context, self._groups, self._topology or simulation.topology,
+                                     lump_solvent=self._lump)
+        columns = ("group", "residue_name", "residue_id") + FIELDS + ("total_full", "total")
+        for k in range(len(table["group"])):
+            row = [str(numpy.asarray(table[c], dtype=object)[k]) for c in columns[:3]]
+            row += [f"{float(numpy.asarray(table[c])[k]):.6f}" for c in columns[3:]]
+            self._out.write(f"{simulation.currentStep}," + ",".join(row) + "\n")
+        self._out.flush()
+
+    def __del__(self):
+        if getattr(self, "_own", False):
+            self._out.close()
+
+
+def fingerprint(csv_file, field="total_full"):
+    """Mean and standard deviation over the reports of a CSV written by :class:`InteractionEnergyReporter`, per
+    group, most strongly interacting first: a list of (group, mean, std) in kJ/mol."""
+    import csv
+    values = {}
+    with open(csv_file) as stream:
+        for row in csv.DictReader(stream):
+            values.setdefault(row["group"], []).append(float(row[field]))
+    summary = [(g, float(numpy.mean(v)), float(numpy.std(v))) for g, v in values.items()]
+    return sorted(summary, key=lambda item: item[1])
+
+
+def plot_fingerprint(csv_file, path, top=15, field="total_full", title="Ligand interaction fingerprint"):
+    """Bar chart of the ``top`` most strongly interacting groups (mean ± std over the reports) from a reporter's
+    CSV; the solvent group is left out (its magnitude would dwarf the residues)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    summary = [item for item in fingerprint(csv_file, field) if item[0] != "solvent"][:top]
+    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(summary) + 2), 4))
+    names = [item[0] for item in summary]
+    means = [item[1] for item in summary]
+    ax.bar(range(len(summary)), means, yerr=[item[2] for item in summary], capsize=3,
+           color=["#d62728" if m < 0 else "#1f77b4" for m in means])
+    ax.set_xticks(range(len(summary)))
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=8)
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_ylabel("kJ/mol (LJ + direct-space elec.)")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

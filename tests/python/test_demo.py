@@ -34,6 +34,11 @@ def test_demo_on_hiv_protease(tmp_path):
     assert 35000 <= summary["atoms"] <= 45000
     assert [(s["lambda_sterics"], s["lambda_electrostatics"]) for s in summary["states"]][::2] == \
         [(1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
+    # The interaction fingerprint at full coupling: one row per residue group and report, and its plot.
+    rows = (output / "interactions.csv").read_text().splitlines()
+    assert rows[0].startswith("step,group,residue_name,residue_id,lj_full")
+    assert any(",ASP,25:A," in row for row in rows[1:]) and any(",solvent," in row for row in rows[1:])
+    assert os.path.getsize(output / "fingerprint.png") > 10000
 
 
 def test_console_entry_point_on_ethanol(tmp_path):

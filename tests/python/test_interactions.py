@@ -173,3 +173,32 @@ def test_context_is_left_untouched(platform):
     f0, f1 = before.getForces(asNumpy=True)._value, after.getForces(asNumpy=True)._value
     assert numpy.abs(f1 - f0).max() <= tol * numpy.abs(f0).max()
     assert (context.getParameter("lambda_sterics"), context.getParameter("lambda_electrostatics")) == CURRENT
+
+
+def test_reporter_and_fingerprint_plot(tmp_path):
+    """InteractionEnergyReporter in an openmm.app Simulation: a row per group and report; the plot is written."""
+    test = ligand_in_water("RF-periodic")
+    system = openmmligand.decouple(test.system, test.ligand_atoms)
+    simulation = app.Simulation(test.topology, system, openmm.VerletIntegrator(0.0005),
+                                openmm.Platform.getPlatformByName("Reference"))
+    simulation.context.setPositions(test.positions)
+    path = tmp_path / "interactions.csv"
+    reporter = openmmligand.InteractionEnergyReporter(str(path), 2, lump_solvent=False)
+    simulation.reporters.append(reporter)
+    simulation.step(4)
+    del simulation.reporters[:]
+    del reporter
+    rows = path.read_text().splitlines()
+    waters = test.topology.getNumResidues() - 1
+    assert len(rows) == 1 + 2 * waters
+    assert {row.split(",")[0] for row in rows[1:]} == {"2", "4"}
+    # The last report equals a direct call at the same positions.
+    direct = openmmligand.interaction_energies(simulation.context, topology=test.topology, lump_solvent=False)
+    last = [row.split(",") for row in rows[1:] if row.startswith("4,")]
+    assert [float(r[8]) for r in last] == pytest.approx(list(column(direct, "total_full")), abs=1e-5)
+    summary = openmmligand.interactions.fingerprint(str(path))
+    assert summary[0][1] == min(item[1] for item in summary)  # most strongly interacting first
+    openmmligand.plot_fingerprint(str(path), str(tmp_path / "fingerprint.png"), top=5)
+    assert (tmp_path / "fingerprint.png").stat().st_size > 5000
+    with pytest.raises(openmmligand.LigandError, match="reportInterval"):
+        openmmligand.InteractionEnergyReporter(str(tmp_path / "x.csv"), 0)
