@@ -1,8 +1,10 @@
-"""Cost of the energies of K lambda states (the u_kn column MBAR needs per sample), side by side in one run:
+"""Cost of the energies of K lambda states (the u_kn column MBAR needs per sample), and of one per-residue
+interaction-energy table, side by side in one run:
 
   one evaluation   getState(getForces=True, getEnergy=True): what one MD step's force evaluation costs
   state_energies   openmmligand.state_energies(context, K states): one pass (see its docstring)
   loop             Context.setParameter + getState(getEnergy=True) per state, then the parameters restored
+  interaction_energies  openmmligand.interaction_energies(context, topology=...): one group per residue, solvent lumped
 
 Each reported as a multiple of one evaluation, medians of interleaved repeats. The states are the usual
 decoupling path (K = 20: electrostatics off over 8 states, then sterics over 12), so most states differ from the
@@ -30,13 +32,13 @@ STATES = [(1.0, float(e)) for e in numpy.linspace(1, 0, 8)] + [(float(s), 0.0) f
 def build(name):
     if name == "hiv-protease":
         built = openmmligand.complexes.amprenavir_hiv_protease()
-        return "1HPV, PME", built.system, built.positions, built.ligand_atoms
+        return "1HPV, PME", built.system, built.positions, built.ligand_atoms, built.topology
     method = {"water-rf": app.CutoffPeriodic, "water-pme": app.PME, "water-nocutoff": app.NoCutoff}[name]
     edge = 4.0 if method != app.NoCutoff else 2.4
     test = openmmligand.testsystems.ligand_in_water(box_edge=edge, nonbonded_method=method, constraints=app.HBonds)
     label = {"water-rf": "ethanol-water, reaction field", "water-pme": "ethanol-water, PME",
              "water-nocutoff": "ethanol-water, no cutoff"}[name]
-    return label, test.system, test.positions, test.ligand_atoms
+    return label, test.system, test.positions, test.ligand_atoms, test.topology
 
 
 def timed(function, repeats):
@@ -48,7 +50,7 @@ def timed(function, repeats):
     return samples
 
 
-def measure(system, positions, ligand_atoms, platform, precision, repeats):
+def measure(system, positions, ligand_atoms, topology, platform, precision, repeats):
     properties = {"Precision": precision} if precision else {}
     decoupled = openmmligand.decouple(system, ligand_atoms)
     context = openmm.Context(decoupled, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(platform), properties)
@@ -71,17 +73,25 @@ def measure(system, positions, ligand_atoms, platform, precision, repeats):
         context.setParameter("lambda_sterics", saved[0])
         context.setParameter("lambda_electrostatics", saved[1])
 
-    for f in (evaluation, ours, loop):
+    groups = openmmligand.interactions.residue_groups(topology, ligand_atoms)[3]
+    count = int(max(groups)) + 1
+
+    def interactions():
+        openmmligand.interaction_energies(context, topology=topology)
+
+    for f in (evaluation, ours, loop, interactions):
         f()  # warm-up: kernels compiled, arrays sized
-    samples = {"evaluation": [], "state_energies": [], "loop": []}
-    for _ in range(repeats):  # interleaved, so that the machine's drifts hit all three alike
+    samples = {"evaluation": [], "state_energies": [], "loop": [], "interaction_energies": []}
+    for _ in range(repeats):  # interleaved, so that the machine's drifts hit all alike
         samples["evaluation"] += timed(evaluation, 3)
         samples["state_energies"] += timed(ours, 1)
         samples["loop"] += timed(loop, 1)
+        samples["interaction_energies"] += timed(interactions, 1)
     medians = {k: float(numpy.median(v)) for k, v in samples.items()}
-    return {"samples_s": samples, "median_s": medians,
+    return {"samples_s": samples, "median_s": medians, "groups": count,
             "state_energies_over_evaluation": medians["state_energies"] / medians["evaluation"],
-            "loop_over_evaluation": medians["loop"] / medians["evaluation"]}
+            "loop_over_evaluation": medians["loop"] / medians["evaluation"],
+            "interaction_energies_over_evaluation": medians["interaction_energies"] / medians["evaluation"]}
 
 
 def main():
@@ -94,7 +104,7 @@ def main():
     args = parser.parse_args()
     rows = []
     for name in args.systems:
-        label, system, positions, ligand_atoms = build(name)
+        label, system, positions, ligand_atoms, topology = build(name)
         for platform in args.platforms:
             try:
                 p = openmm.Platform.getPlatformByName(platform)
@@ -105,10 +115,11 @@ def main():
                 continue
             precision = "mixed" if "Precision" in p.getPropertyNames() else None
             row = {"system": label, "atoms": system.getNumParticles(), "platform": platform, "precision": precision,
-                   "states": len(STATES), **measure(system, positions, ligand_atoms, platform, precision, args.repeats)}
+                   "states": len(STATES), **measure(system, positions, ligand_atoms, topology, platform, precision, args.repeats)}
             rows.append(row)
             print(f"{label:32s} {row['atoms']:6d} atoms {platform:7s} one evaluation {row['median_s']['evaluation'] * 1e3:8.1f} ms"
-                  f"  state_energies {row['state_energies_over_evaluation']:5.2f}x  loop {row['loop_over_evaluation']:5.2f}x",
+                  f"  state_energies {row['state_energies_over_evaluation']:5.2f}x  loop {row['loop_over_evaluation']:5.2f}x"
+                  f"  interaction_energies ({row['groups']} groups) {row['interaction_energies_over_evaluation']:5.2f}x",
                   flush=True)
     results = {"openmm": openmm.__version__, "cpu_count": os.cpu_count(), "states": STATES, "rows": rows}
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
@@ -116,11 +127,13 @@ def main():
     with open(path, "w") as out:
         json.dump(results, out, indent=2)
     plot(results, os.path.splitext(path)[0] + ".png")
-    print("| system | atoms | platform | one evaluation (ms) | state_energies, K = 20 (x one evaluation) | setParameter loop (x) |")
-    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    print("| system | atoms | platform | one evaluation (ms) | state_energies, K = 20 (x one evaluation) | setParameter loop (x) "
+          "| interaction_energies, per residue (x) |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['system']} | {r['atoms']} | {r['platform']}{' (' + r['precision'] + ')' if r['precision'] else ''} | "
-              f"{r['median_s']['evaluation'] * 1e3:.1f} | **{r['state_energies_over_evaluation']:.2f}** | {r['loop_over_evaluation']:.2f} |")
+              f"{r['median_s']['evaluation'] * 1e3:.1f} | **{r['state_energies_over_evaluation']:.2f}** | {r['loop_over_evaluation']:.2f} | "
+              f"**{r['interaction_energies_over_evaluation']:.2f}** ({r['groups']} groups) |")
     print(f"wrote {path} and the plot beside it")
 
 
