@@ -299,6 +299,64 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
     }
 }
 
+TEST_P(LigandCouplingForceTest, InteractionEnergiesSumToTheForcesOwnTerms) {
+    // Environment particles in three groups (every fourth in none): summed over groups, the Lennard-Jones at the
+    // current lambda equals the force's ligand–environment LJ for those particles, and the electrostatics at full
+    // coupling its reaction-field energy at lambda_e = 1 — each computed by a copy of the force that keeps only that
+    // term and only those particles' parameters.
+    TestSystem t = makeTestSystem(3.0, true);
+    ForceSettings s;
+    s.dispersion = false;
+    s.internalLJ = false;
+    std::vector<int> groups(t.charge.size(), -1);
+    for (size_t j = t.ligand.size(); j < t.charge.size(); j++)
+        groups[j] = (j % 4 == 3 ? -1 : j % 3);
+    auto onlyGrouped = [&](bool lj) {
+        TestSystem u = t;
+        for (size_t j = t.ligand.size(); j < t.charge.size(); j++)
+            if (groups[j] < 0)
+                u.charge[j] = u.epsilon[j] = 0.0;
+        for (size_t i = 0; i < u.charge.size(); i++) {
+            if (!lj)
+                u.epsilon[i] = 0.0;
+            else
+                u.charge[i] = 0.0;
+        }
+        return u;
+    };
+    std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
+    VerletIntegrator integrator(0.001);
+    std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+    context->setPositions(t.positions);
+    context->setParameter("lambda_sterics", 0.6);
+    context->setParameter("lambda_electrostatics", 0.3);
+    LigandCouplingForce& force = dynamic_cast<LigandCouplingForce&>(system->getForce(0));
+    std::vector<double> energies = force.getInteractionEnergies(*context, groups, 3);
+    ASSERT_EQ(12u, energies.size());
+    double ljNow = 0, elecFull = 0, elecNow = 0;
+    for (int g = 0; g < 3; g++) {
+        ljNow += energies[4 * g + 1];
+        elecFull += energies[4 * g + 2];
+        elecNow += energies[4 * g + 3];
+    }
+    TestSystem ljOnly = onlyGrouped(true), elecOnly = onlyGrouped(false);
+    ForceSettings noElec = s;
+    noElec.electrostatics = LigandCouplingForce::NoElectrostatics;
+    std::unique_ptr<System> ljSystem(systemWith(ljOnly, {makeForce(ljOnly, noElec)}));
+    std::unique_ptr<System> elecSystem(systemWith(elecOnly, {makeForce(elecOnly, s)}));
+    double expectedLJ = run(*ljSystem, t.positions, 0.6, 1.0).energy;
+    double expectedElec = run(*elecSystem, t.positions, 1.0, 1.0).energy;
+    expectClose(expectedLJ, ljNow, 10 * config().tolerance(), 1.0, "Lennard-Jones");
+    expectClose(expectedElec, elecFull, 10 * config().tolerance(), 1.0, "electrostatics");
+    expectClose(0.3 * elecFull, elecNow, 10 * config().tolerance(), 1.0, "electrostatics at the current lambda");
+    EXPECT_GT(std::fabs(expectedLJ), 1e-3);
+    EXPECT_GT(std::fabs(expectedElec), 1e-3);
+    // Bad groups are named.
+    EXPECT_THROW(force.getInteractionEnergies(*context, std::vector<int>(3, 0), 1), OpenMMException);
+    std::vector<int> outOfRange(t.charge.size(), 3);
+    EXPECT_THROW(force.getInteractionEnergies(*context, outOfRange, 3), OpenMMException);
+}
+
 static void expectMatchesReference(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
                                    double ls, double le, const std::string& label, double extraEnergyTolerance = 0) {
     VerletIntegrator i1(0.001), i2(0.001);
