@@ -49,25 +49,13 @@ public:
             double r2 = delta.dot(delta);
             return (params.cutoff && r2 >= cutoff2) ? -1.0 : std::sqrt(r2);
         };
-        // Only environment particles within reach of the ligand's bounding sphere can be within the cutoff.
-        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
-                                                                 params.cutoffDistance, params.periodic, in.box)
-                                              : params.environment;
-        for (size_t a = 0; a < params.ligand.size(); a++) {
-            int i = params.ligand[a];
-            for (int j : near) {
-                if (params.isExcluded(j, a))
-                    continue;
-                double r = distance(i, j);
-                if (r < 0)
-                    continue;
-                double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
-                double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
-                double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
-                for (size_t k = 0; k < numStates; k++)
-                    energies[k] += evaluateLigandPair(r, sigma, epsilon, chargeProduct, s, states[k], true).energy;
-            }
-        }
+        forEachCoupledPair(in, [&](int i, int j, double r, double r2) {
+            double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
+            double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
+            double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
+            for (size_t k = 0; k < numStates; k++)
+                energies[k] += evaluateLigandPair(r, sigma, epsilon, chargeProduct, s, states[k], true).energy;
+        });
         double internal = 0.0;
         for (auto& pair : params.internalPairs) {
             int i = params.ligand[pair.first], j = params.ligand[pair.second];
@@ -87,33 +75,20 @@ public:
         const LigandPairSettings& s = *params.settings;
         LigandLambdaFactors full(s, 1.0, 1.0);
         std::vector<double> energies(4 * numGroups, 0.0);
-        double cutoff2 = params.cutoffDistance * params.cutoffDistance;
-        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
-                                                                 params.cutoffDistance, params.periodic, in.box)
-                                              : params.environment;
-        for (size_t a = 0; a < params.ligand.size(); a++) {
-            int i = params.ligand[a];
-            for (int j : near) {
-                int g = particleGroups[j];
-                if (g < 0 || params.isExcluded(j, a))
-                    continue;
-                OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
-                                                     : in.positions[j] - in.positions[i];
-                double r2 = delta.dot(delta);
-                if (params.cutoff && r2 >= cutoff2)
-                    continue;
-                double r = std::sqrt(r2);
-                double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
-                double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
-                double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
-                double coulomb = ewaldAlpha > 0 ? std::erfc(ewaldAlpha * r) / r
-                                                : params.cutoff ? 1.0 / r + s.krf * r2 - s.crf : 1.0 / r;
-                energies[4 * g] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, full, true).energy;
-                energies[4 * g + 1] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, in.lambda, true).energy;
-                energies[4 * g + 2] += chargeProduct * coulomb;
-                energies[4 * g + 3] += in.lambda.lambdaElec * chargeProduct * coulomb;
-            }
-        }
+        forEachCoupledPair(in, [&](int i, int j, double r, double r2) {
+            int g = particleGroups[j];
+            if (g < 0)
+                return;
+            double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
+            double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
+            double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
+            double coulomb = ewaldAlpha > 0 ? std::erfc(ewaldAlpha * r) / r
+                                            : params.cutoff ? 1.0 / r + s.krf * r2 - s.crf : 1.0 / r;
+            energies[4 * g] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, full, true).energy;
+            energies[4 * g + 1] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, in.lambda, true).energy;
+            energies[4 * g + 2] += chargeProduct * coulomb;
+            energies[4 * g + 3] += in.lambda.lambdaElec * chargeProduct * coulomb;
+        });
         return energies;
     }
 protected:
@@ -133,6 +108,29 @@ protected:
         params.checkBox(data.periodicBoxVectors);
         return {*data.positions, *data.forces, data.periodicBoxVectors, *data.energyParameterDerivatives, lambdas.first,
                 LigandLambdaFactors(*params.settings, lambdas.first, lambdas.second)};
+    }
+    /**
+     * Call visit(i, j, r, r2) for every ligand–environment pair the force couples: not excluded and, with a
+     * cutoff, inside it. Only environment particles within reach of the ligand's bounding sphere are tried.
+     */
+    template <class Visitor>
+    void forEachCoupledPair(const Evaluation& in, Visitor visit) const {
+        double cutoff2 = params.cutoffDistance * params.cutoffDistance;
+        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
+                                                                 params.cutoffDistance, params.periodic, in.box)
+                                              : params.environment;
+        for (size_t a = 0; a < params.ligand.size(); a++) {
+            int i = params.ligand[a];
+            for (int j : near) {
+                if (params.isExcluded(j, a))
+                    continue;
+                OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
+                                                     : in.positions[j] - in.positions[i];
+                double r2 = delta.dot(delta);
+                if (!params.cutoff || r2 < cutoff2)
+                    visit(i, j, std::sqrt(r2), r2);
+            }
+        }
     }
     LigandHostParameters params;
 };
