@@ -24,6 +24,7 @@ from openmm import app, unit
 
 import openmmligand
 from openmmligand._plugins import KERNEL_NAME
+from plotting import paired_bars
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ONE_4PI_EPS0 = 138.93545764438198
@@ -228,22 +229,13 @@ def plot(results, path):
     rows = results["rows"]
     labels = [f"{r.get('system', 'ethanol-water')}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}\n{r['mode']}"
               for r in rows]
-    x = numpy.arange(len(rows))
     fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(rows)), 4.5))
-    for offset, key, label in ((-0.2, "decoupled_over_plain", "openmmligand.decouple"),
-                               (0.2, "custom_over_plain", "CustomNonbondedForce route")):
-        values = [r[key] for r in rows]
-        bars = ax.bar(x + offset, values, 0.4, label=label)
-        for bar, value in zip(bars, values):
-            ax.annotate(f"{value:.2f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=7)
+    paired_bars(ax, rows, (("decoupled_over_plain", "openmmligand.decouple"), ("custom_over_plain", "CustomNonbondedForce route")),
+                labels, "time per step / plain system",
+                f"Cost of decoupling a ligand (1 = as fast as the plain system; OpenMM {results['openmm']}, "
+                f"{results['cpu_count']} cores)")
     ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_xticks(x)
-    ax.set_xticklabels(labels, fontsize=7)
-    ax.set_ylabel("time per step / plain system")
     ax.set_ylim(0, max(max(r["custom_over_plain"], r["decoupled_over_plain"]) for r in rows) * 1.15)
-    ax.set_title(f"Cost of decoupling a ligand (1 = as fast as the plain system; OpenMM {results['openmm']}, "
-                 f"{results['cpu_count']} cores)", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -24,6 +24,7 @@ from openmm import app, unit
 
 import openmmligand
 from openmmligand._plugins import KERNEL_NAME
+from plotting import paired_bars
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATES = [(1.0, float(e)) for e in numpy.linspace(1, 0, 8)] + [(float(s), 0.0) for s in numpy.linspace(1, 0, 13)[1:]]
@@ -142,21 +143,13 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = results["rows"]
-    x = numpy.arange(len(rows))
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rows)), 4.2))
-    for offset, key, label in ((-0.2, "state_energies_over_evaluation", "openmmligand.state_energies"),
-                               (0.2, "loop_over_evaluation", "setParameter + getState loop")):
-        values = [r[key] for r in rows]
-        bars = ax.bar(x + offset, values, 0.4, label=label)
-        for bar, value in zip(bars, values):
-            ax.annotate(f"{value:.2f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x)
-    ax.set_xticklabels([f"{r['system'].replace(', ', chr(10))}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}" for r in rows],
-                       fontsize=7)
-    ax.set_ylabel("cost / one force+energy evaluation")
-    ax.set_title(f"Energies of K = {len(results['states'])} lambda states (OpenMM {results['openmm']}, "
-                 f"{results['cpu_count']} cores)", fontsize=10)
-    ax.legend(fontsize=8)
+    labels = [f"{r['system'].replace(', ', chr(10))}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}" for r in rows]
+    paired_bars(ax, rows, (("state_energies_over_evaluation", "openmmligand.state_energies"),
+                           ("loop_over_evaluation", "setParameter + getState loop")),
+                labels, "cost / one force+energy evaluation",
+                f"Energies of K = {len(results['states'])} lambda states (OpenMM {results['openmm']}, "
+                f"{results['cpu_count']} cores)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

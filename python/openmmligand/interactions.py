@@ -140,10 +140,10 @@ class InteractionEnergyReporter:
         """Write one row per group for the current configuration."""
         table = interaction_energies(simulation.context, self._groups, self._topology or simulation.topology,
                                      lump_solvent=self._lump)
-        columns = ("group", "residue_name", "residue_id") + FIELDS + ("total_full", "total")
-        for k in range(len(table["group"])):
-            row = [str(numpy.asarray(table[c], dtype=object)[k]) for c in columns[:3]]
-            row += [f"{float(numpy.asarray(table[c])[k]):.6f}" for c in columns[3:]]
+        labels = [list(numpy.asarray(table[c], dtype=object)) for c in ("group", "residue_name", "residue_id")]
+        values = [numpy.asarray(table[c], dtype=float) for c in FIELDS + ("total_full", "total")]
+        for k in range(len(labels[0])):
+            row = [str(column[k]) for column in labels] + [f"{column[k]:.6f}" for column in values]
             self._out.write(f"{simulation.currentStep}," + ",".join(row) + "\n")
         self._out.flush()
 

@@ -74,9 +74,41 @@ inline OpenMM::Vec3 periodicDelta(const OpenMM::Vec3& posI, const OpenMM::Vec3& 
 }
 
 /**
+ * A group of particles (the ligand) as one cluster: positions unwrapped around its first particle, their centre
+ * and the radius around it. delta(from, to) is the minimum-image (or plain) difference vector.
+ */
+struct ParticleCluster {
+    std::vector<OpenMM::Vec3> unwrapped;
+    OpenMM::Vec3 centre;
+    double radius = 0;
+};
+
+template <class Delta>
+ParticleCluster clusterOf(const std::vector<OpenMM::Vec3>& positions, const std::vector<int>& group, Delta delta) {
+    ParticleCluster cluster;
+    const OpenMM::Vec3& anchor = positions[group[0]];
+    for (int i : group) {
+        cluster.unwrapped.push_back(anchor + delta(anchor, positions[i]));
+        cluster.centre += cluster.unwrapped.back();
+    }
+    cluster.centre *= 1.0 / group.size();
+    for (const OpenMM::Vec3& p : cluster.unwrapped)
+        cluster.radius = std::max(cluster.radius, std::sqrt((p - cluster.centre).dot(p - cluster.centre)));
+    return cluster;
+}
+
+/**
+ * Whether a distance is below half the narrowest width of the box (always, without periodicity): below it the
+ * minimum image of a difference is guaranteed also in a triclinic box (OpenMM's own neighbour search makes the
+ * same check), so pruning by the distance to a cluster's centre is safe.
+ */
+inline bool withinHalfBox(double distance, bool periodic, const OpenMM::Vec3* box) {
+    return !periodic || distance < 0.5 * std::min(box[0][0], std::min(box[1][1], box[2][2]));
+}
+
+/**
  * The particles among candidates that can be within cutoff of some particle of group: those within R + cutoff
- * of the group's centre (R its radius, positions unwrapped around its first particle). Where that test is not
- * safe (a periodic box less than twice R + cutoff wide) every candidate is returned.
+ * of the group's centre (R its radius). Where that test is not safe (withinHalfBox) every candidate is returned.
  */
 inline std::vector<int> particlesInReach(const std::vector<OpenMM::Vec3>& positions, const std::vector<int>& group,
                                          const std::vector<int>& candidates, double cutoff, bool periodic,
@@ -86,22 +118,13 @@ inline std::vector<int> particlesInReach(const std::vector<OpenMM::Vec3>& positi
     auto delta = [&](const OpenMM::Vec3& from, const OpenMM::Vec3& to) {
         return periodic ? periodicDelta(from, to, box) : to - from;
     };
-    const OpenMM::Vec3& anchor = positions[group[0]];
-    OpenMM::Vec3 centre;
-    for (int i : group)
-        centre += delta(anchor, positions[i]);
-    centre = anchor + centre / (double) group.size();
-    double radius = 0;
-    for (int i : group) {
-        OpenMM::Vec3 d = delta(centre, positions[i]);
-        radius = std::max(radius, std::sqrt(d.dot(d)));
-    }
-    double reach = radius + cutoff;
-    if (periodic && 2 * reach >= std::min(box[0][0], std::min(box[1][1], box[2][2])))
+    ParticleCluster cluster = clusterOf(positions, group, delta);
+    double reach = cluster.radius + cutoff;
+    if (!withinHalfBox(reach, periodic, box))
         return candidates;
     std::vector<int> near;
     for (int j : candidates) {
-        OpenMM::Vec3 d = delta(centre, positions[j]);
+        OpenMM::Vec3 d = delta(cluster.centre, positions[j]);
         if (d.dot(d) < reach * reach)
             near.push_back(j);
     }

@@ -38,6 +38,11 @@ private:
     void uploadParameters();
     void createKernels();
     template <class T> void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
+    /**
+     * For getStateEnergies() and getInteractionEnergies(): zero the fixed-point sums, find the candidates, run
+     * kernel over them, and return the first count sums in kJ/mol. The kernel's arguments are already set.
+     */
+    std::vector<double> runEnergyPass(OpenMM::ComputeKernel& kernel, OpenMM::ComputeArray& sums, int count);
     /** Set the box, lambda and dispersion arguments that the current lambdas and box give. */
     void setEvaluationArgs(OpenMM::ContextImpl& context, bool includeForces, bool writeOutputs);
     OpenMM::ComputeContext& cc;

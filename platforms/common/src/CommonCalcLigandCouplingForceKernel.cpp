@@ -307,20 +307,13 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(Context
             single[k] = mm_float4((float) factors[k].x, (float) factors[k].y, (float) factors[k].z, (float) factors[k].w);
         stateParams.uploadSubArray(single.data(), 0, numStates);
     }
-    vector<long long> zeros(numStates, 0);
-    stateEnergies.uploadSubArray(zeros.data(), 0, numStates);
     setEvaluationArgs(context, false, false);
     stateEnergiesKernel->setArg(10, stateParams);
     stateEnergiesKernel->setArg(11, stateEnergies);
     stateEnergiesKernel->setArg(12, numStates);
-    boundsKernel->execute(blockSize, blockSize);
-    candidatesKernel->execute(cc.getNumAtoms());
-    stateEnergiesKernel->execute(interactionThreads, blockSize);
-    vector<long long> fixed(stateEnergies.getSize());
-    stateEnergies.download(fixed);
-    vector<double> energies(numStates);
+    vector<double> energies = runEnergyPass(stateEnergiesKernel, stateEnergies, numStates);
     for (int k = 0; k < numStates; k++)
-        energies[k] = fixed[k] / (double) 0x100000000 + params.dispersion(box, lambdaSterics[k]).first;
+        energies[k] += params.dispersion(box, lambdaSterics[k]).first;
     return energies;
 }
 
@@ -336,8 +329,6 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(C
     else if ((int) groupEnergies.getSize() < 4 * numGroups)
         groupEnergies.resize(4 * numGroups);
     particleGroupArray.upload(particleGroups);
-    vector<long long> zeros(4 * numGroups, 0);
-    groupEnergies.uploadSubArray(zeros.data(), 0, 4 * numGroups);
     setEvaluationArgs(context, false, false);
     std::pair<double, double> lambdas = params.lambdas(context);
     LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
@@ -351,13 +342,18 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(C
         else
             groupEnergiesKernel->setArg(11 + i, (float) values[i]);
     }
-    boundsKernel->execute(blockSize, blockSize);
+    return runEnergyPass(groupEnergiesKernel, groupEnergies, 4 * numGroups);
+}
+
+vector<double> CommonCalcLigandCouplingForceKernel::runEnergyPass(ComputeKernel& kernel, ComputeArray& sums, int count) {
+    vector<long long> fixed(sums.getSize(), 0);
+    sums.upload(fixed);
+    boundsKernel->execute(blockSize, blockSize);  // bounds and the candidate counter only (writeOutputs = 0)
     candidatesKernel->execute(cc.getNumAtoms());
-    groupEnergiesKernel->execute(interactionThreads, blockSize);
-    vector<long long> fixed(groupEnergies.getSize());
-    groupEnergies.download(fixed);
-    vector<double> energies(4 * numGroups);
-    for (int k = 0; k < 4 * numGroups; k++)
+    kernel->execute(interactionThreads, blockSize);
+    sums.download(fixed);
+    vector<double> energies(count);
+    for (int k = 0; k < count; k++)
         energies[k] = fixed[k] / (double) 0x100000000;
     return energies;
 }

@@ -29,27 +29,19 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
 
     // The ligand as one rigid-enough cluster: positions unwrapped around its first atom, centre, radius.
     int numLigand = params.ligand.size();
-    vector<Vec3> ligandPos(numLigand);
-    Vec3 anchor = pos[params.ligand[0]], centre;
-    for (int i = 0; i < numLigand; i++) {
-        ligandPos[i] = anchor + delta(anchor, pos[params.ligand[i]]);
-        centre += ligandPos[i];
-    }
-    centre *= 1.0 / numLigand;
-    double radius = 0;
-    for (int i = 0; i < numLigand; i++)
-        radius = std::max(radius, std::sqrt((ligandPos[i] - centre).dot(ligandPos[i] - centre)));
+    ParticleCluster cluster = clusterOf(pos, params.ligand, delta);
+    const vector<Vec3>& ligandPos = cluster.unwrapped;
+    const Vec3 centre = cluster.centre;
+    const double radius = cluster.radius;
     // Any environment atom within the cutoff of a ligand atom is within radius + cutoff of the centre
-    // (triangle inequality for minimum-image distances). Beyond half the box the minimum image of the
-    // centre distance is no longer guaranteed in a triclinic box, so then every atom is a candidate.
+    // (triangle inequality for minimum-image distances); withinHalfBox says when that test is safe.
     double reach = radius + params.cutoffDistance;
-    double minWidth = periodic ? std::min(box[0][0], std::min(box[1][1], box[2][2])) : 0.0;
-    bool prune = params.cutoff && (!periodic || reach < 0.5 * minWidth);
+    bool prune = params.cutoff && withinHalfBox(reach, periodic, box);
     double reach2 = reach * reach;
     // A candidate's image beside the ligand is within 2 radius + cutoff of every ligand atom; below half a box
     // width, plain differences in the ligand's unwrapped frame are the minimum-image vectors. A ligand spread
     // over more than that (unbonded atoms flying apart) takes the per-pair minimum image instead.
-    bool unwrappedFrame = !periodic || (prune && 2 * radius + params.cutoffDistance < 0.5 * minWidth);
+    bool unwrappedFrame = !periodic || (prune && withinHalfBox(2 * radius + params.cutoffDistance, periodic, box));
     double cutoff2 = params.cutoffDistance * params.cutoffDistance;
 
     int numThreads = threads.getNumThreads();

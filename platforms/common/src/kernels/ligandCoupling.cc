@@ -93,6 +93,11 @@ DEVICE mm_ulong toFixed(real value) {
     return (mm_ulong) ((mm_long) (value*(real) 0x100000000));
 }
 
+/** The same fixed-point scale for the energies summed with atomics (kept in mixed precision). */
+DEVICE mm_ulong energyToFixed(mixed value) {
+    return (mm_ulong) ((mm_long) (value*(mixed) 0x100000000));
+}
+
 DEVICE real3 pairDelta(real3 from, real3 to, real4 periodicBoxSize, real4 invPeriodicBoxSize,
         real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ) {
     real3 delta = to-from;
@@ -353,7 +358,7 @@ KERNEL void computeStateEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL const
             }
         }
         if (energy != 0)
-            ATOMIC_ADD(&stateEnergies[s], (mm_ulong) ((mm_long) (energy*(mixed) 0x100000000)));
+            ATOMIC_ADD(&stateEnergies[s], energyToFixed(energy));
     }
 }
 
@@ -406,6 +411,6 @@ KERNEL void computeInteractionEnergies(GLOBAL const real4* RESTRICT posq, GLOBAL
         mixed values[4] = {ljFull, ljNow, elecFull, lambdaElec*elecFull};
         for (int q = 0; q < 4; q++)
             if (values[q] != 0)
-                ATOMIC_ADD(&groupEnergies[4*g+q], (mm_ulong) ((mm_long) (values[q]*(mixed) 0x100000000)));
+                ATOMIC_ADD(&groupEnergies[4*g+q], energyToFixed(values[q]));
     }
 }
