@@ -2,10 +2,8 @@
 #include "LigandKernels.h"
 #include "openmm/NonbondedForce.h"
 #include "internal/LigandPairPotential.h"
+#include "internal/PmeReciprocalQuadratic.h"
 #include "openmm/Context.h"
-#include "openmm/Platform.h"
-#include "openmm/State.h"
-#include "openmm/VerletIntegrator.h"
 #include "openmm/CustomAngleForce.h"
 #include "openmm/CustomBondForce.h"
 #include "openmm/CustomCVForce.h"
@@ -348,12 +346,14 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
             energies[k] = total - ownCurrent + own[k];
         return energies;
     }
-    // Reaction field or no cutoff: B and C are pair sums over the offset charges, computed here exactly as
-    // OpenMM's NonbondedForce defines them; no evaluation of the NonbondedForce at another lambda is needed.
-    if (offsetNonbonded.size() == 1 && !otherQuadraticTerms && offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::PME &&
-            offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::Ewald && offsetNonbonded[0]->getNonbondedMethod() != NonbondedForce::LJPME) {
+    // One NonbondedForce whose charges follow lambda_e, nothing else quadratic in it, and a method other than plain
+    // Ewald: B and C computed directly, exactly as OpenMM's NonbondedForce defines its energy (direct-space pair
+    // sums; for PME also the exclusion corrections, the self energy and the reciprocal sum on the Context's own
+    // grid). The System is evaluated once, at the current lambda.
+    const NonbondedForce::NonbondedMethod method = offsetNonbonded[0]->getNonbondedMethod();
+    if (offsetNonbonded.size() == 1 && !otherQuadraticTerms && method != NonbondedForce::Ewald) {
         double b, c;
-        reactionFieldCoefficients(context, *offsetNonbonded[0], b, c);
+        nonbondedCoefficients(context, *offsetNonbonded[0], b, c);
         double total = context.calcForcesAndEnergy(false, true);
         const double x0 = currentElectrostatics;
         vector<double> energies(numStates);
@@ -363,9 +363,9 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
         }
         return energies;
     }
-    // The group holding the NonbondedForce, and everything else, evaluated apart (the NonbondedForce once):
-    // their sum is the System's energy now, and the group's part R(lambda_e) - the group energy without this
-    // force's own share - is exactly A + B lambda + C lambda^2 (charges linear in lambda_e).
+    // Otherwise: the group holding the NonbondedForce(s), and everything else, evaluated apart (the group once more
+    // at two other lambda_e): their sum is the System's energy now, and the group's part R(lambda_e) - the group
+    // energy without this force's own share - is exactly A + B lambda + C lambda^2 (charges linear in lambda_e).
     const bool ownInGroup = (quadraticGroups & (1 << owner.getForceGroup())) != 0;
     auto groupPart = [&](double groupEnergy, double x) { return groupEnergy - (ownInGroup ? ownAt(x) : 0.0); };
     const int allGroups = -1;
@@ -373,20 +373,10 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
     double others = ((allGroups & ~quadraticGroups) != 0 ? context.calcForcesAndEnergy(false, true, allGroups & ~quadraticGroups) : 0.0);
     double total = groupNow + others;
     double rNow = groupNow - (ownInGroup ? ownCurrent : 0.0);
-    // Points of R besides the current one: one, when C comes from the small quadratic-term Context (one
-    // NonbondedForce with charge offsets, nothing else quadratic in its group, a method it reproduces);
-    // otherwise two more group evaluations.
-    const NonbondedForce::NonbondedMethod method = offsetNonbonded[0]->getNonbondedMethod();
-    bool useQuadraticTerm = offsetNonbonded.size() == 1 && !otherQuadraticTerms && method != NonbondedForce::Ewald &&
-                            method != NonbondedForce::LJPME;
-    vector<double> points;
-    if (useQuadraticTerm)
-        points.push_back(currentElectrostatics < 0.5 ? 1.0 : 0.0);
-    else
-        for (double x : fitPoints)
-            if (x != currentElectrostatics && points.size() < 2)
-                points.push_back(x);
-    vector<double> values;
+    vector<double> points, values;
+    for (double x : fitPoints)
+        if (x != currentElectrostatics && points.size() < 2)
+            points.push_back(x);
     try {
         for (double x : points) {
             context.setParameter(electrostatics, x);
@@ -398,20 +388,11 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
         throw;
     }
     context.setParameter(electrostatics, currentElectrostatics);
-    double b, c;
-    const double x0 = currentElectrostatics;
-    if (useQuadraticTerm) {
-        c = quadraticCoefficient(context, *offsetNonbonded[0]);
-        double x1 = points[0];
-        b = (values[0] - rNow - c * (x1 * x1 - x0 * x0)) / (x1 - x0);
-    }
-    else {
-        // The parabola through (x0, rNow), (x1, values[0]), (x2, values[1]).
-        double x1 = points[0], x2 = points[1];
-        double d1 = (values[0] - rNow) / (x1 - x0), d2 = (values[1] - rNow) / (x2 - x0);
-        c = (d2 - d1) / (x2 - x1);
-        b = d1 - c * (x1 + x0);
-    }
+    // The parabola through (x0, rNow), (x1, values[0]), (x2, values[1]).
+    const double x0 = currentElectrostatics, x1 = points[0], x2 = points[1];
+    const double d1 = (values[0] - rNow) / (x1 - x0), d2 = (values[1] - rNow) / (x2 - x0);
+    const double c = (d2 - d1) / (x2 - x1);
+    const double b = d1 - c * (x1 + x0);
     vector<double> energies(numStates);
     for (int k = 0; k < numStates; k++) {
         double x = lambdaElectrostatics[k];
@@ -420,101 +401,15 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
     return energies;
 }
 
-struct LigandCouplingForceImpl::QuadraticTermContext {
-    System system;
-    std::unique_ptr<VerletIntegrator> integrator;
-    std::unique_ptr<Context> context;
-    vector<int> particles;  // System index of each particle of the small Context
-    std::map<int, double> charges;  // what it was built from
-};
-
-double LigandCouplingForceImpl::quadraticCoefficient(ContextImpl& context, const NonbondedForce& nonbonded) {
-    const string name = owner.getElectrostaticsParameterName();
-    std::map<int, double> charges;  // the charge each particle gains per unit of lambda
-    string parameter;
-    int index;
-    double charge, sigma, epsilon;
-    for (int i = 0; i < nonbonded.getNumParticleParameterOffsets(); i++) {
-        nonbonded.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
-        if (parameter == name)
-            charges[index] += charge;
-    }
-    // Built once; again only if the offsets changed (NonbondedForce::updateParametersInContext).
-    if (!quadraticTerm || quadraticTerm->charges != charges) {
-        auto term = std::make_shared<QuadraticTermContext>();
-        term->charges = charges;
-        NonbondedForce* copy = new NonbondedForce();
-        copy->setNonbondedMethod(nonbonded.getNonbondedMethod());
-        copy->setCutoffDistance(nonbonded.getCutoffDistance());
-        copy->setReactionFieldDielectric(nonbonded.getReactionFieldDielectric());
-        copy->setEwaldErrorTolerance(nonbonded.getEwaldErrorTolerance());
-        copy->setUseDispersionCorrection(false);
-        copy->setExceptionsUsePeriodicBoundaryConditions(nonbonded.getExceptionsUsePeriodicBoundaryConditions());
-        if (nonbonded.getNonbondedMethod() == NonbondedForce::PME) {
-            // The same grid and alpha as the System's: the reciprocal energy is then the same quadratic form.
-            double alpha;
-            int nx, ny, nz;
-            nonbonded.getPMEParametersInContext(context.getOwner(), alpha, nx, ny, nz);
-            copy->setPMEParameters(alpha, nx, ny, nz);
-        }
-        std::map<int, int> local;
-        for (auto& entry : charges) {
-            local[entry.first] = term->particles.size();
-            term->particles.push_back(entry.first);
-            term->system.addParticle(1.0);
-            copy->addParticle(entry.second, 0.0, 0.0);
-        }
-        // Pairs the System excludes or treats as exceptions get no direct-space term from the particle charges
-        // (their exception terms are linear in lambda at most); excluded here too, with Ewald's corrections.
-        for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
-            int p1, p2;
-            nonbonded.getExceptionParameters(i, p1, p2, charge, sigma, epsilon);
-            if (local.count(p1) && local.count(p2))
-                copy->addException(local[p1], local[p2], 0.0, 1.0, 0.0);
-        }
-        term->system.addForce(copy);
-        Vec3 a, b, c;
-        context.getPeriodicBoxVectors(a, b, c);
-        term->system.setDefaultPeriodicBoxVectors(a, b, c);
-        term->integrator.reset(new VerletIntegrator(0.001));
-        // On the System's own platform if it is a host one; for GPU platforms the CPU platform: a few dozen charges
-        // need no device, and a new device Context would compile its kernels at the first call (seconds on PoCL,
-        // where the first evaluation of such a Context also came out wrong now and then in our tests).
-        Platform* platform = &context.getPlatform();
-        std::map<string, string> properties;
-        if (platform->getName() != "Reference" && platform->getName() != "CPU") {
-            try {
-                platform = &Platform::getPlatformByName("CPU");
-            }
-            catch (OpenMMException&) {
-                for (const string& property : platform->getPropertyNames())
-                    properties[property] = platform->getPropertyValue(context.getOwner(), property);
-            }
-        }
-        term->context.reset(new Context(term->system, *term->integrator, *platform, properties));
-        quadraticTerm = term;
-    }
-    vector<Vec3> positions, local;
-    context.getPositions(positions);
-    for (int i : quadraticTerm->particles)
-        local.push_back(positions[i]);
-    Vec3 a, b, c;
-    context.getPeriodicBoxVectors(a, b, c);
-    quadraticTerm->context->setPeriodicBoxVectors(a, b, c);
-    quadraticTerm->context->setPositions(local);
-    return quadraticTerm->context->getState(State::Energy).getPotentialEnergy();
-}
-
-// OpenMM's Coulomb constant, spelled as SimTKOpenMMRealType.h spells it (that header belongs to the platforms).
-static const double ONE_4PI_EPS0_LIGAND = 1.0 / (4.0 * M_PI * (1e-6 * 8.8541878128e-12 /
-        (1.602176634e-19 * 1.602176634e-19 * 6.02214076e23)));
-
-void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, const NonbondedForce& nonbonded, double& b, double& c) {
+void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const NonbondedForce& nonbonded, double& b, double& c) {
     // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
-    // NonbondedForce (OpenMM's definition, every platform): non-excluded pairs within the cutoff interact through
-    // ONE_4PI_EPS0 q_i q_j (1/r + krf r^2 - crf) (1/r with no cutoff); excluded pairs not at all; exceptions
-    // through ONE_4PI_EPS0 qq_e / r, with no cutoff. So the lambda and lambda^2 coefficients are sums over pairs
-    // with at least one offset charge.
+    // NonbondedForce's electrostatics (OpenMM's definition, every platform), with K = ONE_4PI_EPS0:
+    //  - non-excluded pairs within the cutoff: K q_i q_j times 1/r (no cutoff), 1/r + krf r^2 - crf (reaction
+    //    field), erfc(alpha r)/r (PME, LJPME);
+    //  - excluded pairs (every exception): nothing, except with PME: -K q_i q_j erf(alpha r)/r at any distance;
+    //  - exceptions: K qq_e / r, no cutoff;
+    //  - PME: the self energy -K alpha/sqrt(pi) sum q_i^2 and the reciprocal sum (a quadratic form in the charges).
+    // So the lambda and lambda^2 coefficients are sums over terms with at least one offset charge.
     const string name = owner.getElectrostaticsParameterName();
     const int numParticles = nonbonded.getNumParticles();
     vector<double> base(numParticles), delta(numParticles, 0.0);
@@ -532,32 +427,44 @@ void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, co
             delta[index] += charge;
         }
     }
-    std::set<std::pair<int, int> > excluded;
-    for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
-        int p1, p2;
-        nonbonded.getExceptionParameters(i, p1, p2, charge, sigma, epsilon);
-        if (delta[p1] != 0.0 || delta[p2] != 0.0)
-            excluded.insert(std::make_pair(std::min(p1, p2), std::max(p1, p2)));
-    }
     vector<Vec3> positions;
     context.getPositions(positions);
     Vec3 box[3];
     context.getPeriodicBoxVectors(box[0], box[1], box[2]);
     const NonbondedForce::NonbondedMethod method = nonbonded.getNonbondedMethod();
-    const bool cutoff = (method != NonbondedForce::NoCutoff), periodic = (method == NonbondedForce::CutoffPeriodic);
-    const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric();
-    const double krf = cutoff ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
-    const double crf = cutoff ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
-    const double rc2 = rc * rc;
-    auto kernelAt = [&](int i, int j, bool usePeriodic, bool applyCutoff) {
+    const bool ewald = (method == NonbondedForce::PME || method == NonbondedForce::LJPME);
+    const bool cutoff = (method != NonbondedForce::NoCutoff), periodic = (method != NonbondedForce::NoCutoff &&
+                                                                          method != NonbondedForce::CutoffNonPeriodic);
+    const bool periodicExceptions = periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions();
+    const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric(), rc2 = rc * rc;
+    const double krf = (cutoff && !ewald) ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
+    const double crf = (cutoff && !ewald) ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
+    double alpha = 0.0;
+    int gridX = 0, gridY = 0, gridZ = 0;
+    if (ewald)
+        nonbonded.getPMEParametersInContext(context.getOwner(), alpha, gridX, gridY, gridZ);
+    auto distance = [&](int i, int j, bool usePeriodic) {
         Vec3 d = usePeriodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
-        double r2 = d.dot(d);
-        if (applyCutoff && r2 >= rc2)
-            return 0.0;
-        double r = std::sqrt(r2);
-        return applyCutoff ? ONE_4PI_EPS0_LIGAND * (1.0 / r + krf * r2 - crf) : ONE_4PI_EPS0_LIGAND / r;
+        return std::sqrt(d.dot(d));
     };
     b = c = 0.0;
+    // Excluded pairs with an offset charge: skipped by the pair sum; with PME they get the exclusion correction.
+    vector<vector<int> > excludedPartners(numParticles);
+    for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
+        int p1, p2;
+        double chargeProd;
+        nonbonded.getExceptionParameters(i, p1, p2, chargeProd, sigma, epsilon);
+        if (delta[p1] == 0.0 && delta[p2] == 0.0)
+            continue;
+        excludedPartners[p1].push_back(p2);
+        excludedPartners[p2].push_back(p1);
+        if (ewald) {
+            double r = distance(p1, p2, periodicExceptions);
+            double kernel = (std::erf(alpha * r) > 1e-6 ? std::erf(alpha * r) / r : 2.0 * alpha / std::sqrt(M_PI));
+            b -= ONE_4PI_EPS0_LIGAND * (delta[p1] * base[p2] + base[p1] * delta[p2]) * kernel;
+            c -= ONE_4PI_EPS0_LIGAND * delta[p1] * delta[p2] * kernel;
+        }
+    }
     vector<char> isOffset(numParticles, 0);
     for (int i : offsetParticles)
         isOffset[i] = 1;
@@ -565,16 +472,23 @@ void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, co
     for (int j = 0; j < numParticles; j++)
         everyone[j] = j;
     vector<int> near = cutoff ? particlesInReach(positions, offsetParticles, everyone, rc, periodic, box) : everyone;
-    for (int i : offsetParticles)
+    vector<int> excludedFrom(numParticles, -1);  // excludedFrom[j] == i: the pair (i, j) is excluded
+    for (int i : offsetParticles) {
+        for (int j : excludedPartners[i])
+            excludedFrom[j] = i;
         for (int j : near) {
-            if (j == i || (isOffset[j] && j < i))
-                continue;  // each offset-offset pair once
-            double f = kernelAt(i, j, periodic, cutoff);
-            if (f == 0.0 || excluded.count(std::make_pair(std::min(i, j), std::max(i, j))))
-                continue;  // out of range (checked first: it is cheap) or excluded
-            b += (delta[i] * base[j] + base[i] * delta[j]) * f;
-            c += delta[i] * delta[j] * f;
+            if (j == i || (isOffset[j] && j < i) || excludedFrom[j] == i)
+                continue;  // each offset-offset pair once; excluded pairs above
+            Vec3 d = periodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
+            double r2 = d.dot(d);
+            if (cutoff && r2 >= rc2)
+                continue;
+            double r = std::sqrt(r2);
+            double kernel = ewald ? std::erfc(alpha * r) / r : cutoff ? 1.0 / r + krf * r2 - crf : 1.0 / r;
+            b += ONE_4PI_EPS0_LIGAND * (delta[i] * base[j] + base[i] * delta[j]) * kernel;
+            c += ONE_4PI_EPS0_LIGAND * delta[i] * delta[j] * kernel;
         }
+    }
     for (int i = 0; i < nonbonded.getNumExceptionParameterOffsets(); i++) {
         nonbonded.getExceptionParameterOffset(i, parameter, index, charge, sigma, epsilon);
         if (parameter != name || charge == 0.0)
@@ -582,7 +496,23 @@ void LigandCouplingForceImpl::reactionFieldCoefficients(ContextImpl& context, co
         int p1, p2;
         double chargeProd;
         nonbonded.getExceptionParameters(index, p1, p2, chargeProd, sigma, epsilon);
-        b += charge * kernelAt(p1, p2, periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions(), false);
+        b += ONE_4PI_EPS0_LIGAND * charge / distance(p1, p2, periodicExceptions);
+    }
+    if (ewald) {
+        double sumProducts = 0.0, sumSquares = 0.0;
+        for (int i : offsetParticles) {
+            sumProducts += base[i] * delta[i];
+            sumSquares += delta[i] * delta[i];
+        }
+        const double self = ONE_4PI_EPS0_LIGAND * alpha / std::sqrt(M_PI);
+        b -= 2.0 * self * sumProducts;
+        c -= self * sumSquares;
+        if (!reciprocal || !reciprocal->hasGrid(gridX, gridY, gridZ))
+            reciprocal = std::make_shared<PmeReciprocalQuadratic>(gridX, gridY, gridZ);
+        double linear, quadratic;
+        reciprocal->computeCoefficients(positions, base, delta, box, alpha, linear, quadratic);
+        b += linear;
+        c += quadratic;
     }
 }
 

@@ -48,9 +48,12 @@ def state_energies(context, states, force=None):
         K energies in kJ/mol: element k equals what ``context.getState(getEnergy=True)`` reports after setting
         the parameters to state k. The Context is left as it was (positions, parameters, next step's forces).
 
-    One evaluation of the System, one kernel pass for all K states, and — only when the states' lambda_electrostatics
-    differ from the current one and a NonbondedForce scales the ligand's charges with it — the NonbondedForce's
-    group at lambda_electrostatics = 0, 1/2, 1 (its energy is exactly quadratic in it). See
+    One evaluation of the System and one kernel pass for all K states. When the states' lambda_electrostatics
+    differ from the current one and a NonbondedForce scales the ligand's charges with it (decouple's route), that
+    force's energy is exactly quadratic in lambda_electrostatics, and its two coefficients are computed directly as
+    OpenMM defines the energy (pair sums; with PME also the self energy and the reciprocal sum on the Context's
+    own grid, one FFT on the host), with no evaluation at another lambda. Plain Ewald, or decouple's
+    ``annihilate_electrostatics=False``: two more evaluations of the NonbondedForce's force group instead. See
     LigandCouplingForce.getStateEnergies.
     """
     array = _states_array(states)

@@ -12,6 +12,8 @@
 
 namespace OpenMMLigand {
 
+class PmeReciprocalQuadratic;
+
 /** The ForceImpl of LigandCouplingForce: validates the force and drives its kernel. */
 class OPENMM_EXPORT_LIGAND LigandCouplingForceImpl : public OpenMM::ForceImpl {
 public:
@@ -52,20 +54,15 @@ private:
     const LigandCouplingForce& owner;
     std::vector<std::pair<std::string, std::string> > initialSettings;
     OpenMM::Kernel kernel;
+    /** For getStateEnergies() with PME: the reciprocal sum's lambda coefficients on the Context's grid. */
+    std::shared_ptr<PmeReciprocalQuadratic> reciprocal;
     /**
-     * For getStateEnergies(): a small Context holding only the particles whose charges follow
-     * lambda_electrostatics in the NonbondedForce, with those charge offsets as charges and the same
-     * electrostatics (method, cutoff, PME grid and alpha, exclusions). Its energy is exactly the coefficient of
-     * lambda^2 in the NonbondedForce's energy. Built on first use.
+     * For getStateEnergies(): the coefficients of lambda (b) and lambda^2 (c) in the energy of a NonbondedForce whose
+     * charges move with lambda through offsets (kJ/mol), computed as OpenMM defines that energy: pair sums for
+     * no cutoff and reaction field; for PME and LJPME also the exclusion corrections, the self energy and the
+     * reciprocal sum on the Context's grid. Plain Ewald is not covered.
      */
-    struct QuadraticTermContext;
-    std::shared_ptr<QuadraticTermContext> quadraticTerm;
-    double quadraticCoefficient(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded);
-    /**
-     * For getStateEnergies() with reaction field or no cutoff: the coefficients of lambda (b) and lambda^2 (c) in
-     * the NonbondedForce's energy, as pair sums over the charges its offsets move (kJ/mol).
-     */
-    void reactionFieldCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& b, double& c);
+    void nonbondedCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& b, double& c);
 };
 
 } // namespace OpenMMLigand

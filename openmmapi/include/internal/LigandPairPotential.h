@@ -9,6 +9,10 @@
 
 namespace OpenMMLigand {
 
+/** OpenMM's Coulomb constant (kJ/mol nm / e^2), spelled as SimTKOpenMMRealType.h spells it (a platforms' header). */
+const double ONE_4PI_EPS0_LIGAND = 1.0 / (4.0 * M_PI * (1e-6 * 8.8541878128e-12 /
+        (1.602176634e-19 * 1.602176634e-19 * 6.02214076e23)));
+
 /**
  * The pair potential of LigandCouplingForce written once, for the kernels that evaluate it on the host
  * (Reference now; the CPU kernel shares it). Distances in nm, energies in kJ/mol.
