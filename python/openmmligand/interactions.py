@@ -1,5 +1,6 @@
 """Per-residue ligand–environment interaction energies: the interaction fingerprint, computed by the force's kernel."""
 import math
+import weakref
 
 import numpy
 import openmm
@@ -11,10 +12,28 @@ SOLVENT_RESIDUES = {"HOH", "WAT", "SOL", "TIP3", "NA", "CL", "K", "MG", "CA", "Z
 FIELDS = ("lj_full", "lj", "elec_full", "elec")
 
 
+# residue_groups() results per Topology (a simulation asks for the same ones every report): weak keys, so a
+# Topology that goes away takes its entries with it; the key includes the atom and residue counts, so an edited
+# Topology is not served stale groups.
+_residue_groups_cache = weakref.WeakKeyDictionary()
+
+
 def residue_groups(topology, ligand_atoms, lump_solvent=True):
     """Groups for :func:`interaction_energies`: one per environment residue, waters and ions lumped into one
-    "solvent" group when ``lump_solvent``. Returns (names, residue names, residue ids, group of each atom)."""
-    ligand = set(int(i) for i in ligand_atoms)
+    "solvent" group when ``lump_solvent``. Returns (names, residue names, residue ids, group of each atom), as
+    tuples and a read-only array: they are cached per Topology."""
+    key = (tuple(int(i) for i in ligand_atoms), bool(lump_solvent), topology.getNumAtoms(), topology.getNumResidues())
+    try:
+        cached = _residue_groups_cache.setdefault(topology, {})
+    except TypeError:  # a Topology-like object without weak references: no cache
+        cached = {}
+    if key not in cached:
+        cached[key] = _make_residue_groups(topology, key[0], lump_solvent)
+    return cached[key]
+
+
+def _make_residue_groups(topology, ligand_atoms, lump_solvent):
+    ligand = set(ligand_atoms)
     names, resnames, resids = [], [], []
     group_of = numpy.full(topology.getNumAtoms(), -1, dtype=int)
     solvent = None
@@ -35,7 +54,8 @@ def residue_groups(topology, ligand_atoms, lump_solvent=True):
         names.append(f"{residue.name}{residue.id}{':' + chain if chain else ''}")
         resnames.append(residue.name)
         resids.append(f"{residue.id}{':' + chain if chain else ''}")
-    return names, resnames, resids, group_of
+    group_of.setflags(write=False)
+    return tuple(names), tuple(resnames), tuple(resids), group_of
 
 
 def _ewald_alpha(context):
@@ -97,7 +117,7 @@ def interaction_energies(context, groups=None, topology=None, force=None, lump_s
                 if group_of[atom] != -1:
                     raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
                 group_of[atom] = index
-    values = numpy.array(force.getInteractionEnergies(context, [int(g) for g in group_of], len(names),
+    values = numpy.array(force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names),
                                                       _ewald_alpha(context))).reshape(len(names), 4)
     table = {"group": names, "residue_name": resnames, "residue_id": resids}
     for k, field in enumerate(FIELDS):

@@ -163,6 +163,23 @@ def test_bad_groups_are_named():
             nocut, [-1] * system.getNumParticles(), 1, 3.0)
 
 
+def test_residue_groups_are_cached_per_topology_and_follow_edits():
+    test = openmmligand.testsystems.ligand_in_water(box_edge=2.4, nonbonded_method=app.CutoffPeriodic)
+    first = openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms)
+    assert openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms) is first
+    with pytest.raises(ValueError):
+        first[3][0] = 5  # read-only: a caller cannot corrupt the cached groups
+    unlumped = openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms, lump_solvent=False)
+    assert len(unlumped[0]) > len(first[0])
+    assert openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms[:-1])[3][test.ligand_atoms[-1]] != -1
+    # An edited Topology gets new groups, not the cached ones.
+    chain = test.topology.addChain()
+    residue = test.topology.addResidue("LYS", chain)
+    test.topology.addAtom("NZ", app.element.nitrogen, residue)
+    edited = openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms)
+    assert len(edited[3]) == len(first[3]) + 1 and edited[0][-1].startswith("LYS")
+
+
 def test_context_is_left_untouched(platform):
     test, system, context = decoupled("PME", platform)
     before = context.getState(getEnergy=True, getForces=True)
