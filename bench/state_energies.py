@@ -85,9 +85,9 @@ def measure(system, positions, ligand_atoms, topology, platform, precision, repe
     samples = {"evaluation": [], "state_energies": [], "loop": [], "interaction_energies": []}
     for _ in range(repeats):  # interleaved, so that the machine's drifts hit all alike
         samples["evaluation"] += timed(evaluation, 3)
-        samples["state_energies"] += timed(ours, 1)
+        samples["state_energies"] += timed(ours, 3)
         samples["loop"] += timed(loop, 1)
-        samples["interaction_energies"] += timed(interactions, 1)
+        samples["interaction_energies"] += timed(interactions, 3)
     medians = {k: float(numpy.median(v)) for k, v in samples.items()}
     return {"samples_s": samples, "median_s": medians, "groups": count,
             "state_energies_over_evaluation": medians["state_energies"] / medians["evaluation"],

@@ -4,6 +4,9 @@
 #include "internal/LigandPairPotential.h"
 #include "internal/PmeReciprocalQuadratic.h"
 #include "openmm/Context.h"
+#include "openmm/Platform.h"
+#include "openmm/State.h"
+#include "openmm/VerletIntegrator.h"
 #include "openmm/CustomAngleForce.h"
 #include "openmm/CustomBondForce.h"
 #include "openmm/CustomCVForce.h"
@@ -401,6 +404,39 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
     return energies;
 }
 
+/**
+ * Whether this OpenMM counts the energy of the neutralizing plasma in a charged periodic box with PME,
+ * -q_total^2 / (8 eps0 V alpha^2), with the reciprocal part (newer releases do; 7.7 does not). Measured once, on the
+ * Reference platform: one unit charge in a box, against the self and reciprocal energies computed here.
+ */
+static bool countsNeutralizingPlasma() {
+    static const bool counts = [] {
+        const double edge = 2.0, alpha = 3.0;
+        const int grid = 20;
+        const Vec3 box[3] = {Vec3(edge, 0, 0), Vec3(0, edge, 0), Vec3(0, 0, edge)};
+        System system;
+        system.addParticle(1.0);
+        system.setDefaultPeriodicBoxVectors(box[0], box[1], box[2]);
+        NonbondedForce* force = new NonbondedForce();
+        force->setNonbondedMethod(NonbondedForce::PME);
+        force->setCutoffDistance(0.9);
+        force->setPMEParameters(alpha, grid, grid, grid);
+        force->addParticle(1.0, 0.1, 0.0);
+        system.addForce(force);
+        VerletIntegrator integrator(0.001);
+        Context context(system, integrator, Platform::getPlatformByName("Reference"));
+        const vector<Vec3> positions = {Vec3(0.3, 0.7, 1.1)};
+        context.setPositions(positions);
+        const double energy = context.getState(State::Energy).getPotentialEnergy();
+        double linear, quadratic;
+        PmeReciprocalQuadratic(grid, grid, grid).computeCoefficients(positions, {0.0}, {1.0}, box, alpha, linear, quadratic);
+        const double withoutPlasma = quadratic - ONE_4PI_EPS0_LIGAND * alpha / std::sqrt(M_PI);
+        const double plasma = ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * edge * edge * edge * alpha * alpha);
+        return std::fabs(energy - (withoutPlasma - plasma)) < std::fabs(energy - withoutPlasma);
+    }();
+    return counts;
+}
+
 void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const NonbondedForce& nonbonded, double& b, double& c) {
     // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
     // NonbondedForce's electrostatics (OpenMM's definition, every platform), with K = ONE_4PI_EPS0:
@@ -507,6 +543,17 @@ void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const 
         const double self = ONE_4PI_EPS0_LIGAND * alpha / std::sqrt(M_PI);
         b -= 2.0 * self * sumProducts;
         c -= self * sumSquares;
+        if (countsNeutralizingPlasma()) {
+            // -K pi/(2 V alpha^2) (Q + lambda dQ)^2, Q and dQ the box's net charge and its change per unit of lambda.
+            double netCharge = 0.0, netSlope = 0.0;
+            for (int i = 0; i < numParticles; i++) {
+                netCharge += base[i];
+                netSlope += delta[i];
+            }
+            const double plasma = ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * box[0][0] * box[1][1] * box[2][2] * alpha * alpha);
+            b -= 2.0 * plasma * netCharge * netSlope;
+            c -= plasma * netSlope * netSlope;
+        }
         if (!reciprocal || !reciprocal->hasGrid(gridX, gridY, gridZ))
             reciprocal = std::make_shared<PmeReciprocalQuadratic>(gridX, gridY, gridZ);
         double linear, quadratic;

@@ -51,6 +51,22 @@ def test_state_energies_equal_the_set_parameter_loop(method, current, platform):
     assert numpy.abs((ours - ours[0]) - differences).max() <= 2 * tol * scale
 
 
+def test_a_charged_ligand_under_pme(platform):
+    # Decoupling a charged ligand changes the box's net charge with lambda_electrostatics: wherever OpenMM counts
+    # the neutralizing-plasma energy (newer releases; 7.7 does not), that is one more quadratic term to account for.
+    test = ligand_in_water("PME")
+    nonbonded = next(f for f in test.system.getForces() if isinstance(f, openmm.NonbondedForce))
+    for i in test.ligand_atoms:
+        q, sigma, epsilon = nonbonded.getParticleParameters(i)
+        nonbonded.setParticleParameters(i, q + (1.0 / len(test.ligand_atoms)) * unit.elementary_charge, sigma, epsilon)
+    context = make_context(openmmligand.decouple(test.system, test.ligand_atoms), platform)
+    context.setPositions(test.positions)
+    context.setParameter("lambda_electrostatics", 0.4)
+    ours = openmmligand.state_energies(context, STATES)
+    reference = loop_energies(context, STATES)
+    assert numpy.abs(ours - reference).max() <= 2 * tolerance(platform) * numpy.abs(reference).max()
+
+
 def test_only_sterics_states_need_no_nonbonded_fit(platform):
     _, context = decoupled_context("PME", platform, current=(0.6, 0.0))
     states = [(s, 0.0) for s in numpy.linspace(0, 1, 11)]
