@@ -250,11 +250,12 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
     //    through offsets (its energy quadratic in it), the force (no electrostatics) shares its group;
     // 2: both at once in one group (reaction field);
     // 3: as 2 with an Ewald NonbondedForce, whose quadratic is fitted to group energies at three lambda_e: the
-    //    force's own lambda_electrostatics dependence must be taken out of them.
+    //    force's own lambda_electrostatics dependence must be taken out of them;
+    // 4: as 1 with LJPME, which takes the fitted route (OpenMM 7.7's OpenCL will not report an LJPME grid).
     const std::vector<double> states_s = {1.0, 1.0, 1.0, 0.6, 0.3, 0.0, 0.8, 0.05};
     const std::vector<double> states_e = {1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.3, 0.9};
-    for (int setup : {0, 1, 2, 3}) {
-        bool offsets = (setup != 0), pme = (setup == 1), ewald = (setup == 3);
+    for (int setup : {0, 1, 2, 3, 4}) {
+        bool offsets = (setup != 0), pme = (setup == 1 || setup == 4), ewald = (setup == 3);
         TestSystem t = makeTestSystem(3.0, !ewald);  // OpenMM's Ewald needs a rectangular box
         ForceSettings s;
         s.electrostatics = pme ? LigandCouplingForce::NoElectrostatics : LigandCouplingForce::ReactionField;
@@ -263,7 +264,8 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
         LigandCouplingForce* force = makeForce(t, s);
         force->setForceGroup(setup == 0 ? 1 : 0);
         NonbondedForce* nb = new NonbondedForce();
-        nb->setNonbondedMethod(pme ? NonbondedForce::PME : ewald ? NonbondedForce::Ewald : NonbondedForce::CutoffPeriodic);
+        nb->setNonbondedMethod(setup == 4 ? NonbondedForce::LJPME : pme ? NonbondedForce::PME :
+                               ewald ? NonbondedForce::Ewald : NonbondedForce::CutoffPeriodic);
         nb->setCutoffDistance(s.cutoff);
         nb->addGlobalParameter("lambda_electrostatics", 1.0);
         for (size_t i = 0; i < t.charge.size(); i++) {

@@ -283,10 +283,10 @@ public:
      * NonbondedForce scales charges with it through parameter offsets (decouple's exact-PME route) — that
      * NonbondedForce's energy, which is exactly quadratic in lambda_electrostatics, A + B lambda + C lambda^2.
      * B and C are computed directly, as OpenMM defines the energy: pair sums over the pairs with a moving charge
-     * (1/r with no cutoff, reaction field with a cutoff, erfc(alpha r)/r with PME/LJPME, plus PME's exclusion
-     * corrections and the exception offsets), and for PME/LJPME the self energy and the reciprocal sum on the
+     * (1/r with no cutoff, reaction field with a cutoff, erfc(alpha r)/r with PME, plus PME's exclusion
+     * corrections and the exception offsets), and for PME the self energy and the reciprocal sum on the
      * Context's own grid and alpha (one FFT of the grid, done on the host). So no evaluation at another lambda is
-     * needed. Plain Ewald, several such NonbondedForces, or decouple's "LigandInternalElectrostatics"
+     * needed. Plain Ewald, LJPME, several such NonbondedForces, or decouple's "LigandInternalElectrostatics"
      * CustomBondForce in the NonbondedForce's group: the quadratic is instead fitted to that force group's energy
      * at two more values of lambda_electrostatics (exact too, two more group evaluations). Any other force that
      * depends on either lambda makes this throw (it could not be exact), as do sigma/epsilon offsets.

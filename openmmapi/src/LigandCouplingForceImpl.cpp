@@ -349,12 +349,13 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
             energies[k] = total - ownCurrent + own[k];
         return energies;
     }
-    // One NonbondedForce whose charges follow lambda_e, nothing else quadratic in it, and a method other than plain
-    // Ewald: B and C computed directly, exactly as OpenMM's NonbondedForce defines its energy (direct-space pair
+    // One NonbondedForce whose charges follow lambda_e, nothing else quadratic in it, and no cutoff, reaction field
+    // or PME: B and C computed directly, exactly as OpenMM's NonbondedForce defines its energy (direct-space pair
     // sums; for PME also the exclusion corrections, the self energy and the reciprocal sum on the Context's own
     // grid). The System is evaluated once, at the current lambda.
     const NonbondedForce::NonbondedMethod method = offsetNonbonded[0]->getNonbondedMethod();
-    if (offsetNonbonded.size() == 1 && !otherQuadraticTerms && method != NonbondedForce::Ewald) {
+    // (Not LJPME: OpenMM 7.7's OpenCL platform will not report its grid, getPMEParametersInContext throws.)
+    if (offsetNonbonded.size() == 1 && !otherQuadraticTerms && method != NonbondedForce::Ewald && method != NonbondedForce::LJPME) {
         double b, c;
         nonbondedCoefficients(context, *offsetNonbonded[0], b, c);
         double total = context.calcForcesAndEnergy(false, true);
@@ -441,7 +442,7 @@ void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const 
     // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
     // NonbondedForce's electrostatics (OpenMM's definition, every platform), with K = ONE_4PI_EPS0:
     //  - non-excluded pairs within the cutoff: K q_i q_j times 1/r (no cutoff), 1/r + krf r^2 - crf (reaction
-    //    field), erfc(alpha r)/r (PME, LJPME);
+    //    field), erfc(alpha r)/r (PME);
     //  - excluded pairs (every exception): nothing, except with PME: -K q_i q_j erf(alpha r)/r at any distance;
     //  - exceptions: K qq_e / r, no cutoff;
     //  - PME: the self energy -K alpha/sqrt(pi) sum q_i^2 and the reciprocal sum (a quadratic form in the charges).
@@ -468,7 +469,7 @@ void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const 
     Vec3 box[3];
     context.getPeriodicBoxVectors(box[0], box[1], box[2]);
     const NonbondedForce::NonbondedMethod method = nonbonded.getNonbondedMethod();
-    const bool ewald = (method == NonbondedForce::PME || method == NonbondedForce::LJPME);
+    const bool ewald = (method == NonbondedForce::PME);
     const bool cutoff = (method != NonbondedForce::NoCutoff), periodic = (method != NonbondedForce::NoCutoff &&
                                                                           method != NonbondedForce::CutoffNonPeriodic);
     const bool periodicExceptions = periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions();

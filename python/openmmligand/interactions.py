@@ -63,9 +63,14 @@ def _ewald_alpha(context):
     for force in context.getSystem().getForces():
         if isinstance(force, openmm.NonbondedForce):
             method = force.getNonbondedMethod()
-            if method in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME):
+            if method == openmm.NonbondedForce.PME:
                 return force.getPMEParametersInContext(context)[0]
-            if method == openmm.NonbondedForce.Ewald:
+            if method in (openmm.NonbondedForce.Ewald, openmm.NonbondedForce.LJPME):
+                # OpenMM 7.7's OpenCL platform reports no LJPME grid (getPMEParametersInContext throws); alpha is
+                # the one set, or else the one NonbondedForceImpl derives from the tolerance and the cutoff.
+                alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer ** -1)
+                if method == openmm.NonbondedForce.LJPME and alpha > 0:
+                    return alpha
                 cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
                 return math.sqrt(-math.log(2 * force.getEwaldErrorTolerance())) / cutoff
     return 0.0

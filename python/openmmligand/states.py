@@ -52,7 +52,7 @@ def state_energies(context, states, force=None):
     differ from the current one and a NonbondedForce scales the ligand's charges with it (decouple's route), that
     force's energy is exactly quadratic in lambda_electrostatics, and its two coefficients are computed directly as
     OpenMM defines the energy (pair sums; with PME also the self energy and the reciprocal sum on the Context's
-    own grid, one FFT on the host), with no evaluation at another lambda. Plain Ewald, or decouple's
+    own grid, one FFT on the host), with no evaluation at another lambda. Plain Ewald, LJPME, or decouple's
     ``annihilate_electrostatics=False``: two more evaluations of the NonbondedForce's force group instead. See
     LigandCouplingForce.getStateEnergies.
     """

@@ -180,6 +180,29 @@ def test_residue_groups_are_cached_per_topology_and_follow_edits():
     assert len(edited[3]) == len(first[3]) + 1 and edited[0][-1].startswith("LYS")
 
 
+def test_ewald_alpha_for_every_ewald_method(platform):
+    # The alpha the interaction energies screen with is the one the Context's NonbondedForce uses: PME's from the
+    # Context; LJPME's (which OpenMM 7.7's OpenCL will not report) and Ewald's from the tolerance and cutoff.
+    alphas = {}
+    for method in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME, openmm.NonbondedForce.Ewald):
+        system = openmm.System()
+        system.setDefaultPeriodicBoxVectors(*(openmm.Vec3(*row) * 2.5 for row in numpy.eye(3)))
+        nonbonded = openmm.NonbondedForce()
+        nonbonded.setNonbondedMethod(method)
+        nonbonded.setCutoffDistance(1.0)
+        for q in (0.5, -0.5):
+            system.addParticle(1.0)
+            nonbonded.addParticle(q, 0.3, 0.5)
+        system.addForce(nonbonded)
+        context = make_context(system, platform)
+        context.setPositions([openmm.Vec3(0, 0, 0), openmm.Vec3(0.5, 0.4, 0.3)])
+        alphas[method] = openmmligand.interactions._ewald_alpha(context)
+    expected = math.sqrt(-math.log(2 * 5e-4)) / 1.0
+    assert alphas[openmm.NonbondedForce.PME] == pytest.approx(expected, rel=1e-12)
+    assert alphas[openmm.NonbondedForce.LJPME] == pytest.approx(expected, rel=1e-12)
+    assert alphas[openmm.NonbondedForce.Ewald] == pytest.approx(expected, rel=1e-12)
+
+
 def test_context_is_left_untouched(platform):
     test, system, context = decoupled("PME", platform)
     before = context.getState(getEnergy=True, getForces=True)

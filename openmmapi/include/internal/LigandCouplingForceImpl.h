@@ -59,8 +59,8 @@ private:
     /**
      * For getStateEnergies(): the coefficients of lambda (b) and lambda^2 (c) in the energy of a NonbondedForce whose
      * charges move with lambda through offsets (kJ/mol), computed as OpenMM defines that energy: pair sums for
-     * no cutoff and reaction field; for PME and LJPME also the exclusion corrections, the self energy and the
-     * reciprocal sum on the Context's grid. Plain Ewald is not covered.
+     * no cutoff and reaction field; for PME also the exclusion corrections, the self energy and the
+     * reciprocal sum on the Context's grid. Plain Ewald and LJPME are not covered.
      */
     void nonbondedCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& b, double& c);
 };
