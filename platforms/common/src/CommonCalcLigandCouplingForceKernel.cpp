@@ -1,5 +1,6 @@
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "CommonLigandKernelSources.h"
+#include "internal/LigandPairPotential.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/common/ComputeForceInfo.h"
 #include "openmm/common/ContextSelector.h"
@@ -13,7 +14,6 @@ using namespace OpenMMLigand;
 using std::string;
 using std::vector;
 
-static const double ONE_4PI_EPS0 = 138.93545764438198;  // kJ/mol nm / e^2, as OpenMM defines it
 
 /**
  * Tells OpenMM which particles it may swap when it reorders atoms: environment particles with the same
@@ -93,7 +93,7 @@ void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const
 
 void CommonCalcLigandCouplingForceKernel::uploadParameters() {
     int numParticles = params.charges.size();
-    double sqrtCoulomb = std::sqrt(ONE_4PI_EPS0);
+    double sqrtCoulomb = std::sqrt(ONE_4PI_EPS0_LIGAND);
     // x: q sqrt(ONE_4PI_EPS0), y: sigma/2, z: sqrt(epsilon): mixing becomes a product and a sum on the device.
     if (cc.getUseDoublePrecision()) {
         vector<mm_double4> p(numParticles);
