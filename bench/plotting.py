@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """What the benchmark plots share: two series of bars side by side, each bar labelled with its value."""
 import numpy
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Per-step cost of a decoupled ligand, side by side in one run.
 
 Formulations, each on the same system, platform and integrator:

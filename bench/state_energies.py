@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Cost of the energies of K lambda states (the u_kn column MBAR needs per sample), and of one per-residue
 interaction-energy table, side by side in one run:
 
@@ -34,11 +36,12 @@ def build(name):
     if name == "hiv-protease":
         built = openmmligand.complexes.amprenavir_hiv_protease()
         return "1HPV, PME", built.system, built.positions, built.ligand_atoms, built.topology
-    method = {"water-rf": app.CutoffPeriodic, "water-pme": app.PME, "water-nocutoff": app.NoCutoff}[name]
-    edge = 4.0 if method != app.NoCutoff else 2.4
+    method = {"water-rf": app.CutoffPeriodic, "water-pme": app.PME, "water-pme-40k": app.PME,
+              "water-nocutoff": app.NoCutoff}[name]
+    edge = 7.4 if name == "water-pme-40k" else 4.0 if method != app.NoCutoff else 2.4
     test = openmmligand.testsystems.ligand_in_water(box_edge=edge, nonbonded_method=method, constraints=app.HBonds)
     label = {"water-rf": "ethanol-water, reaction field", "water-pme": "ethanol-water, PME",
-             "water-nocutoff": "ethanol-water, no cutoff"}[name]
+             "water-pme-40k": "ethanol-water 40k, PME", "water-nocutoff": "ethanol-water, no cutoff"}[name]
     return label, test.system, test.positions, test.ligand_atoms, test.topology
 
 
@@ -98,7 +101,7 @@ def measure(system, positions, ligand_atoms, topology, platform, precision, repe
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--systems", nargs="+", default=["water-rf", "water-pme", "hiv-protease"],
-                        choices=["water-rf", "water-pme", "water-nocutoff", "hiv-protease"])
+                        choices=["water-rf", "water-pme", "water-pme-40k", "water-nocutoff", "hiv-protease"])
     parser.add_argument("--platforms", nargs="+", default=["CPU", "OpenCL", "CUDA"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--name", default="state_energies")

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Amprenavir in HIV-1 protease: build the complex, write it out for a viewer, decouple the drug and check that
 the decoupled System at lambda = 1 is the original one — the first minutes of an absolute binding free energy.
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Decouple a ligand in an ordinary openmm.app script: one import, one call.
 
 Run from a built tree with ./run (which sets PYTHONPATH), or after `cmake --install`:

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 %module(package="openmmligand") openmmligand_wrapper
 
 %{
@@ -6,6 +8,14 @@
 #include "openmm/Force.h"
 #include "openmm/OpenMMException.h"
 #include <vector>
+#ifdef OPENMM_SWIG_HEADERS
+// OpenMM's SWIG declarations name every class of the openmm module, plugins' included.
+#include "OpenMM.h"
+#include "OpenMMAmoeba.h"
+#include "OpenMMDrude.h"
+#include "openmm/RPMDIntegrator.h"
+#include "openmm/RPMDMonteCarloBarostat.h"
+#endif
 %}
 
 // OpenMM's own SWIG header when the build found it, otherwise a stub declaring the base class.

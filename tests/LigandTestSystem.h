@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef LIGAND_TEST_SYSTEM_H_
 #define LIGAND_TEST_SYSTEM_H_
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 // The LigandCouplingForce test bodies, written once and run on every platform that has the kernel
 // (Reference, CPU, and the GPU platforms in every precision when they are loaded).
 

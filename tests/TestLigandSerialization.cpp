@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 // Serialization of LigandCouplingForce: a round trip keeps every setting, and malformed input is rejected.
 
 #include "LigandCouplingForce.h"

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 # Debian does not package OpenMM's CUDA platform. This builds libOpenMMCUDA.so (7.7, the version Debian
 # ships) from Debian's openmm source package, so that our CUDA plugin compiles and links here and runs on a
 # machine with an NVIDIA GPU. About 10 minutes on 2 cores; a finished PREFIX is reused.

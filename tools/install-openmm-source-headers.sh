@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 # Debian's libopenmm-dev leaves out headers that a GPU platform plugin needs: lepton/*.h (included by
 # openmm/common/ExpressionUtilities.h, hence by OpenCLContext.h and CudaContext.h) and openmm/cuda/*.h.
 # This takes them from Debian's own openmm source package, the source the installed library was built from,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef OPENMM_LIGAND_COUPLING_FORCE_H_
 #define OPENMM_LIGAND_COUPLING_FORCE_H_
 
@@ -254,6 +256,21 @@ public:
     /** Set the value the electrostatics parameter takes in a new Context. */
     void setDefaultElectrostaticsLambda(double lambda);
     /**
+     * Get whether this force defines its two parameters in the Context, with the default values above
+     * (default true).
+     */
+    bool getDefinesParameters() const {
+        return definesParameters;
+    }
+    /**
+     * Set whether this force defines its two parameters in the Context. Set false when another Force of the
+     * System defines parameters of the same names (a global parameter of a standard force): the Context then
+     * takes their default values from that force alone, and tools that set a System's global parameters, such
+     * as openmmtools' AlchemicalState, control this force too. decouple() does this: both lambdas are global
+     * parameters of the NonbondedForce. A Context whose System defines neither name is an error.
+     */
+    void setDefinesParameters(bool defines);
+    /**
      * Request the derivative of the energy with respect to a coupling parameter, reported by
      * State::getEnergyParameterDerivatives() in kJ/mol. The name must be the sterics or the electrostatics
      * parameter's.
@@ -339,6 +356,7 @@ private:
     double softcoreAlpha, softcoreA, softcoreB, softcoreC, softcoreBeta, softcoreE, softcoreF;
     std::string stericsParameter, electrostaticsParameter;
     double defaultStericsLambda, defaultElectrostaticsLambda;
+    bool definesParameters;
     std::vector<std::string> energyParameterDerivatives;
 };
 

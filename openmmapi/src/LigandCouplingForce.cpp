@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForce.h"
 #include "internal/LigandCouplingForceImpl.h"
 #include "openmm/OpenMMException.h"
@@ -25,7 +27,7 @@ LigandCouplingForce::LigandCouplingForce() : nonbondedMethod(NoCutoff), electros
         includeLigandInternalLJ(false), useDispersionCorrection(false), softcoreAlpha(0.5), softcoreA(1.0),
         softcoreB(1.0), softcoreC(6.0), softcoreBeta(0.0), softcoreE(1.0), softcoreF(1.0),
         stericsParameter("lambda_sterics"), electrostaticsParameter("lambda_electrostatics"),
-        defaultStericsLambda(1.0), defaultElectrostaticsLambda(1.0) {
+        defaultStericsLambda(1.0), defaultElectrostaticsLambda(1.0), definesParameters(true) {
 }
 
 void LigandCouplingForce::checkParticle(int index, const char* what) const {
@@ -166,6 +168,10 @@ void LigandCouplingForce::setElectrostaticsParameterName(const string& name) {
 
 void LigandCouplingForce::setDefaultStericsLambda(double lambda) {
     defaultStericsLambda = lambda;
+}
+
+void LigandCouplingForce::setDefinesParameters(bool defines) {
+    definesParameters = defines;
 }
 
 void LigandCouplingForce::setDefaultElectrostaticsLambda(double lambda) {

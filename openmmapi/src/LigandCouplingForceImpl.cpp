@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "internal/LigandCouplingForceImpl.h"
 #include "LigandKernels.h"
 #include "openmm/NonbondedForce.h"
@@ -171,6 +173,7 @@ vector<std::pair<string, string> > LigandCouplingForceImpl::fixedSettings(const 
     settings.emplace_back("dispersion correction setting", str(force.getUseDispersionCorrection()));
     settings.emplace_back("sterics parameter name", force.getStericsParameterName());
     settings.emplace_back("electrostatics parameter name", force.getElectrostaticsParameterName());
+    settings.emplace_back("defines-parameters setting", str(force.getDefinesParameters()));
     string derivatives;
     for (int k = 0; k < force.getNumEnergyParameterDerivatives(); k++)
         derivatives += force.getEnergyParameterDerivativeName(k) + ";";
@@ -178,7 +181,18 @@ vector<std::pair<string, string> > LigandCouplingForceImpl::fixedSettings(const 
     return settings;
 }
 
+void LigandCouplingForceImpl::checkOpenMMVersion() {
+    // OpenMM has no soname and its class layouts change between releases: a plugin compiled against one release
+    // must not run inside another, where it would read the wrong memory rather than fail.
+    string running = Platform::getOpenMMVersion();
+    string built = str(OPENMMLIGAND_OPENMM_VERSION_MAJOR) + "." + str(OPENMMLIGAND_OPENMM_VERSION_MINOR);
+    if (running != built && running.rfind(built + ".", 0) != 0)
+        fail("openmm-ligand was built for OpenMM " + string(OPENMMLIGAND_OPENMM_VERSION) + " but is running in OpenMM " +
+             running + "; rebuild or reinstall it against this OpenMM");
+}
+
 void LigandCouplingForceImpl::initialize(ContextImpl& context) {
+    checkOpenMMVersion();
     const System& system = context.getSystem();
     validate(system, owner);
     initialSettings = fixedSettings(owner);
@@ -194,6 +208,8 @@ double LigandCouplingForceImpl::calcForcesAndEnergy(ContextImpl& context, bool i
 
 std::map<string, double> LigandCouplingForceImpl::getDefaultParameters() {
     std::map<string, double> parameters;
+    if (!owner.getDefinesParameters())
+        return parameters;  // another force of the System defines them (setDefinesParameters)
     parameters[owner.getStericsParameterName()] = owner.getDefaultStericsLambda();
     parameters[owner.getElectrostaticsParameterName()] = owner.getDefaultElectrostaticsLambda();
     return parameters;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "internal/PmeReciprocalQuadratic.h"
 #include "internal/LigandPairPotential.h"
 #include "openmm/OpenMMException.h"

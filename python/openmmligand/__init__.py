@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """openmm-ligand: fast, exact ligand–environment interaction terms for OpenMM.
 
     import openmmligand
@@ -7,6 +9,7 @@
 
     complex = openmmligand.complexes.amprenavir_hiv_protease()  # a real drug in its target, simulation-ready
 """
+from ._build_config import VERSION as __version__
 from ._plugins import ensure_plugins_loaded
 from .errors import LigandError
 
@@ -18,7 +21,6 @@ from .states import state_energies, reduced_potentials  # noqa: E402
 from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
 from . import testsystems, complexes, gaff  # noqa: E402
 
-__version__ = "0.1.0"
 __all__ = ["LigandCouplingForce", "LigandError", "decouple", "lambda_derivatives", "find_ligand_coupling_forces",
            "state_energies", "reduced_potentials", "interaction_energies",
            "InteractionEnergyReporter", "plot_fingerprint",

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Command line: ``openmm-ligand demo [options]`` (also ``python -m openmmligand demo``)."""
 import argparse
 import sys

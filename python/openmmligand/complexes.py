@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Simulation-ready protein–ligand complexes: a PDB entry in, an OpenMM System with the ligand found out.
 
 The default is HIV-1 protease with the drug amprenavir (PDB 1HPV, shipped by Debian's ``pymol-data``):
@@ -160,7 +162,8 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
     stereochemistry, charge state), optional for ligands in :data:`KNOWN_LIGANDS`; padding: solvent padding in
     nm; ionic_strength: molar NaCl; minimize: L-BFGS iterations (0: none; 250 relieve the clashes of added
     hydrogens and solvent, ~2 min for 1HPV on 2 CPU cores); cache_dir: where built systems are kept (None: :func:`default_cache_dir`,
-    False: no cache); platform: an OpenMM Platform for the minimization.
+    False: no cache); platform: an OpenMM Platform for the minimizations (PDBFixer's hydrogens and the whole
+    complex; default: OpenMM's fastest).
     Returns a :class:`ProteinLigandComplex`. Raises LigandError for a missing file, an unknown or absent ligand
     residue, a SMILES that does not match the structure, or a missing GAFF parameter.
     """
@@ -190,7 +193,7 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
 
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
     random.seed(BUILDER_VERSION)  # PDBFixer and Modeller place some hydrogens and the ions at random
-    modeller = _fixed_protein(pdb_file)
+    modeller = _fixed_protein(pdb_file, platform)
     modeller.add(*_ligand_topology(molecule, template))
     forcefield = app.ForceField("amber14-all.xml", "amber14/tip3p.xml", template.forcefield_file())
     log(f"solvating: TIP3P, {padding} nm padding, {ionic_strength} M NaCl")
@@ -233,10 +236,11 @@ def from_system(system, topology, positions, ligand_residue):
                                 {"ligand_residue": ligand_residue, "atoms": system.getNumParticles()})
 
 
-def _fixed_protein(pdb_file):
-    """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand."""
+def _fixed_protein(pdb_file, platform=None):
+    """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand. PDBFixer
+    minimizes the hydrogens it adds on ``platform`` (OpenMM's default if None)."""
     from pdbfixer import PDBFixer
-    fixer = PDBFixer(filename=pdb_file)
+    fixer = PDBFixer(filename=pdb_file, platform=platform)
     fixer.removeHeterogens(keepWater=True)
     fixer.findMissingResidues()
     fixer.missingResidues = {}  # do not model missing loops or termini: keep what was resolved

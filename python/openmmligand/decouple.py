@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Decouple a ligand from its environment in an existing System, and exact dU/dlambda for the result."""
 import copy
 
@@ -136,8 +138,12 @@ def decouple(system, ligand_atoms, *, annihilate_electrostatics=True, softcore_a
     coupling.addEnergyParameterDerivative(lambda_electrostatics_name)
     coupling.setForceGroup(nb.getForceGroup() if force_group is None else int(force_group))
 
-    # The ligand's charges follow lambda_electrostatics inside the NonbondedForce; its LJ moves out.
+    # The ligand's charges follow lambda_electrostatics inside the NonbondedForce; its LJ moves out. Both
+    # lambdas are the NonbondedForce's global parameters, the one place their defaults live: tools that read and
+    # set a System's global parameters (openmmtools' AlchemicalState) then see and drive the whole decoupling.
     nb.addGlobalParameter(lambda_electrostatics_name, 1.0)
+    nb.addGlobalParameter(lambda_sterics_name, 1.0)
+    coupling.setDefinesParameters(False)
     for i in atoms:
         charge, sigma, epsilon = nb.getParticleParameters(i)
         nb.setParticleParameters(i, 0.0 * charge, sigma, 0.0 * epsilon)

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """The main job: take a drug bound to its target (amprenavir in HIV-1 protease, PDB 1HPV, by default), build a
 simulation-ready System, decouple the drug with openmmligand.decouple, simulate at several lambda states, and
 report energies, dU/dlambda (with a thermodynamic-integration estimate) and the cost of decoupling (ns/day of

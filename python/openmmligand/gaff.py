@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """GAFF parameters for a small molecule, as an OpenMM ForceField template, from what Debian ships.
 
 openmmforcefields and AmberTools (antechamber) are not installable from Debian, but Open Babel is, and it ships
@@ -57,19 +59,22 @@ ANALOGUES = {
 
 
 def find_gaff_dat():
-    """Path of Open Babel's gaff.dat (Debian: /usr/share/openbabel/<version>/gaff.dat)."""
+    """Path of Open Babel's gaff.dat: $BABEL_DATADIR, the data the pip wheel (openbabel-wheel) carries
+    (<package>/share/openbabel/<version>), or Debian's /usr/share/openbabel/<version>."""
+    import openbabel
     from openbabel import openbabel as ob
-    candidates = [os.environ.get("BABEL_DATADIR", "")]
+    version = ob.OBReleaseVersion()
     root = "/usr/share/openbabel"
+    candidates = [os.environ.get("BABEL_DATADIR", ""),
+                  os.path.join(os.path.dirname(openbabel.__file__), "share", "openbabel", version),
+                  os.path.join(root, version)]
     if os.path.isdir(root):
         candidates += [os.path.join(root, d) for d in sorted(os.listdir(root), reverse=True)]
-    version = ob.OBReleaseVersion()
-    candidates.insert(1, os.path.join(root, version))
     for folder in candidates:
         path = os.path.join(folder, "gaff.dat")
         if folder and os.path.isfile(path):
             return path
-    raise LigandError("Open Babel's gaff.dat was not found (install the Debian package libopenbabel7 / "
+    raise LigandError("Open Babel's gaff.dat was not found (pip install openbabel-wheel, or Debian's "
                       "python3-openbabel, or set BABEL_DATADIR)")
 
 

@@ -1,8 +1,11 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Per-residue ligand–environment interaction energies: the interaction fingerprint, computed by the force's kernel."""
 import math
 import weakref
 
 import numpy
+import pandas
 import openmm
 
 from .decouple import find_ligand_coupling_forces
@@ -91,7 +94,7 @@ def interaction_energies(context, groups=None, topology=None, force=None, lump_s
 
     Returns
     -------
-    pandas.DataFrame if pandas is installed, else a numpy structured array; one row per group with ``group``,
+    pandas.DataFrame, one row per group with ``group``,
     ``residue_name``, ``residue_id`` and, in kJ/mol: ``lj_full`` (Lennard-Jones at lambda_sterics = 1), ``lj`` (at the
     current lambda_sterics, softcore), ``elec_full`` (direct-space electrostatics: erfc-screened for PME/Ewald,
     reaction field for cutoff methods, plain Coulomb without a cutoff; ligand charges at full strength), ``elec``
@@ -129,16 +132,7 @@ def interaction_energies(context, groups=None, topology=None, force=None, lump_s
         table[field] = values[:, k] if len(names) else numpy.zeros(0)
     table["total_full"] = table["lj_full"] + table["elec_full"]
     table["total"] = table["lj"] + table["elec"]
-    try:
-        import pandas
-        return pandas.DataFrame(table)
-    except ImportError:
-        dtype = [("group", object), ("residue_name", object), ("residue_id", object)] + \
-                [(f, float) for f in FIELDS + ("total_full", "total")]
-        array = numpy.empty(len(names), dtype=dtype)
-        for key, column in table.items():
-            array[key] = column
-        return array
+    return pandas.DataFrame(table)
 
 
 class InteractionEnergyReporter:

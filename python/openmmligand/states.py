@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Energies of many lambda states in one pass (the u_kn matrix of MBAR and replica exchange)."""
 import numpy
 import openmm

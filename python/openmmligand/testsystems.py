@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Small, self-contained test systems built from OpenMM's own force fields.
 
 The ligand is ethanol with GAFF atom types and parameters (bonds, angles, torsions and Lennard-Jones from

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 /*
  * The few OpenMM declarations the openmm-ligand wrapper needs, for builds where OpenMM's own
  * swig/OpenMMSwigHeaders.i is not installed (Debian's python3-openmm leaves it out). Imported, not

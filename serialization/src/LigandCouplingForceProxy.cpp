@@ -1,12 +1,16 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForceProxy.h"
 #include "LigandCouplingForce.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
 #include "openmm/serialization/SerializationNode.h"
 #include <memory>
 #include <sstream>
 
 using namespace OpenMM;
 using namespace OpenMMLigand;
+using std::string;
 using std::vector;
 
 LigandCouplingForceProxy::LigandCouplingForceProxy() : SerializationProxy("LigandCouplingForce") {
@@ -28,6 +32,8 @@ static vector<int> readIndices(const SerializationNode& parent, const char* name
 void LigandCouplingForceProxy::serialize(const void* object, SerializationNode& node) const {
     const LigandCouplingForce& force = *reinterpret_cast<const LigandCouplingForce*>(object);
     node.setIntProperty("version", Version);
+    // Who wrote it, for the message a reader that cannot read this version gives.
+    node.setStringProperty("writtenBy", string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion());
     node.setIntProperty("forceGroup", force.getForceGroup());
     node.setStringProperty("name", force.getName());
     node.setIntProperty("method", (int) force.getNonbondedMethod());
@@ -49,6 +55,7 @@ void LigandCouplingForceProxy::serialize(const void* object, SerializationNode& 
     node.setStringProperty("electrostaticsParameter", force.getElectrostaticsParameterName());
     node.setDoubleProperty("defaultStericsLambda", force.getDefaultStericsLambda());
     node.setDoubleProperty("defaultElectrostaticsLambda", force.getDefaultElectrostaticsLambda());
+    node.setBoolProperty("definesParameters", force.getDefinesParameters());
     SerializationNode& particles = node.createChildNode("Particles");
     for (int i = 0; i < force.getNumParticles(); i++) {
         double charge, sigma, epsilon;
@@ -72,7 +79,9 @@ void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const
     int version = node.getIntProperty("version");
     if (version < 1 || version > Version) {
         std::stringstream message;
-        message << "LigandCouplingForce: unsupported serialization version " << version << " (this build reads 1 to " << Version << ")";
+        message << "LigandCouplingForce: unsupported serialization version " << version << ", written by "
+                << node.getStringProperty("writtenBy", "an unknown version") << "; this is openmm-ligand " << OPENMMLIGAND_VERSION
+                << " with OpenMM " << Platform::getOpenMMVersion() << ", which reads versions 1 to " << Version;
         throw OpenMMException(message.str());
     }
     // SerializationNode throws OpenMMException for a missing property or child node, so a truncated
@@ -95,6 +104,8 @@ void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const
     force->setElectrostaticsParameterName(node.getStringProperty("electrostaticsParameter"));
     force->setDefaultStericsLambda(node.getDoubleProperty("defaultStericsLambda"));
     force->setDefaultElectrostaticsLambda(node.getDoubleProperty("defaultElectrostaticsLambda"));
+    if (version >= 2)
+        force->setDefinesParameters(node.getBoolProperty("definesParameters"));
     for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
         force->addParticle(particle.getDoubleProperty("q"), particle.getDoubleProperty("sig"), particle.getDoubleProperty("eps"));
     force->setLigandParticles(readIndices(node, "Ligand"));

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForce.h"
 #include "LigandCouplingForceProxy.h"
 #include "openmm/serialization/SerializationProxy.h"

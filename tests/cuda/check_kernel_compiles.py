@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Compile the common kernels as OpenMM's CUDA platform would, with nvcc, in every precision and for both box
 shapes, where no GPU is present to do it at run time.
 

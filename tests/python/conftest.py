@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Shared fixtures: the platforms every test body runs on, and cached ligand-in-water systems."""
 import functools
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """The protein–ligand builder (HIV-1 protease + amprenavir from 1HPV) and its GAFF ligand parameters.
 
 The GAFF terms are checked against Open Babel's own GAFF implementation on the same molecule, coordinates and

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """The main job end to end with tiny settings: it runs, and writes a report a person can read."""
 import json
 import os

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """LigandCouplingForce from Python: the physics against a CustomNonbondedForce built here, serialization,
 parameter updates, and every bad input raising a clear exception."""
 import numpy

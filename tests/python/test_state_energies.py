@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
 """Energies of K lambda states in one pass (LigandCouplingForce.getStateEnergies / openmmligand.state_energies)
 against the independent formulation: the loop of Context.setParameter + getState(getEnergy=True), on every
 platform with the kernel, with PME (the NonbondedForce's quadratic lambda_electrostatics), reaction field and no

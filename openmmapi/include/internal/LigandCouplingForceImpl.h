@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef OPENMM_LIGAND_COUPLING_FORCE_IMPL_H_
 #define OPENMM_LIGAND_COUPLING_FORCE_IMPL_H_
 
@@ -18,6 +20,8 @@ class PmeReciprocalQuadratic;
 class OPENMM_EXPORT_LIGAND LigandCouplingForceImpl : public OpenMM::ForceImpl {
 public:
     LigandCouplingForceImpl(const LigandCouplingForce& owner);
+    /** Throws if the running OpenMM is not the release (major.minor) this library was compiled against. */
+    static void checkOpenMMVersion();
     void initialize(OpenMM::ContextImpl& context);
     const LigandCouplingForce& getOwner() const {
         return owner;

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef OPENMM_LIGAND_HOST_PARAMETERS_H_
 #define OPENMM_LIGAND_HOST_PARAMETERS_H_
 
@@ -106,7 +108,13 @@ struct LigandHostParameters {
 
     /** The two lambdas from the Context, checked to lie in [0, 1]. */
     std::pair<double, double> lambdas(OpenMM::ContextImpl& context) const {
-        double ls = context.getParameter(stericsName), le = context.getParameter(electrostaticsName);
+        const std::map<std::string, double>& parameters = context.getParameters();
+        for (const std::string& name : {stericsName, electrostaticsName})
+            if (parameters.find(name) == parameters.end())
+                throw OpenMM::OpenMMException("LigandCouplingForce: the Context has no parameter '" + name +
+                                              "' (the force does not define its parameters, setDefinesParameters, "
+                                              "and no other force of the System does)");
+        double ls = parameters.at(stericsName), le = parameters.at(electrostaticsName);
         checkLambda(stericsName, ls);
         checkLambda(electrostaticsName, le);
         return std::make_pair(ls, le);

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef OPENMM_WINDOWS_EXPORT_LIGAND_H_
 #define OPENMM_WINDOWS_EXPORT_LIGAND_H_
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "CommonLigandKernelSources.h"
 #include "internal/LigandPairPotential.h"

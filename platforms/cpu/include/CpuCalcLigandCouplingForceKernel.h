@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef CPU_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 #define CPU_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef CPU_LIGAND_KERNEL_FACTORY_H_
 #define CPU_LIGAND_KERNEL_FACTORY_H_
 

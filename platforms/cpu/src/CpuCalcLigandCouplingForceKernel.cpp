@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "CpuCalcLigandCouplingForceKernel.h"
 #include "SimTKOpenMMRealType.h"
 #include "openmm/internal/ThreadPool.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #ifndef OPENCL_LIGAND_KERNEL_FACTORY_H_
 #define OPENCL_LIGAND_KERNEL_FACTORY_H_
 

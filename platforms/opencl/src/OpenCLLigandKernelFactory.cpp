@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "OpenCLLigandKernelFactory.h"
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "OpenCLContext.h"

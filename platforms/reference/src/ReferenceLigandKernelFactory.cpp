@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 #include "ReferenceLigandKernelFactory.h"
 #include "ReferenceCalcLigandCouplingForceKernel.h"
 #include "openmm/OpenMMException.h"

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
 /**
  * LigandCouplingForce on OpenCL and CUDA, in OpenMM's common kernel dialect.
  *
