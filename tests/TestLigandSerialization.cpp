@@ -4,6 +4,7 @@
 
 #include "LigandCouplingForce.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
 #include "openmm/System.h"
 #include "openmm/serialization/XmlSerializer.h"
 #include <gtest/gtest.h>
@@ -31,6 +32,7 @@ static LigandCouplingForce makeNonDefaultForce() {
     force.setElectrostaticsParameterName("le");
     force.setDefaultStericsLambda(0.25);
     force.setDefaultElectrostaticsLambda(0.75);
+    force.setDefinesParameters(false);
     force.addEnergyParameterDerivative("le");
     for (int i = 0; i < 7; i++)
         force.addParticle(0.1 * i - 0.3, 0.2 + 0.01 * i, 0.05 * i);
@@ -52,6 +54,7 @@ static void expectEqualForces(const LigandCouplingForce& a, const LigandCoupling
     EXPECT_EQ(a.getReactionFieldDielectric(), b.getReactionFieldDielectric());
     EXPECT_EQ(a.getIncludeLigandInternalLJ(), b.getIncludeLigandInternalLJ());
     EXPECT_EQ(a.getUseDispersionCorrection(), b.getUseDispersionCorrection());
+    EXPECT_EQ(a.getDefinesParameters(), b.getDefinesParameters());
     EXPECT_EQ(a.getSoftcoreAlpha(), b.getSoftcoreAlpha());
     EXPECT_EQ(a.getSoftcoreA(), b.getSoftcoreA());
     EXPECT_EQ(a.getSoftcoreB(), b.getSoftcoreB());
@@ -110,6 +113,24 @@ TEST(LigandSerialization, RoundTripInsideASystem) {
                       dynamic_cast<const LigandCouplingForce&>(copy->getForce(0)));
 }
 
+TEST(LigandSerialization, ReadsVersionOne) {
+    // Version 1 had no definesParameters: such a force defined its parameters itself.
+    LigandCouplingForce force = makeNonDefaultForce();
+    std::stringstream buffer;
+    XmlSerializer::serialize<Force>(&force, "Force", buffer);
+    std::string xml = buffer.str();
+    size_t version = xml.find("version=\"2\""), defines = xml.find(" definesParameters=\"0\"");
+    ASSERT_NE(version, std::string::npos) << xml;
+    ASSERT_NE(defines, std::string::npos) << xml;
+    xml.erase(defines, std::string(" definesParameters=\"0\"").size());
+    xml.replace(xml.find("version=\"2\""), 11, "version=\"1\"");
+    std::stringstream old(xml);
+    std::unique_ptr<Force> copy(XmlSerializer::deserialize<Force>(old));
+    const LigandCouplingForce& read = dynamic_cast<const LigandCouplingForce&>(*copy);
+    EXPECT_TRUE(read.getDefinesParameters());
+    EXPECT_EQ(read.getDefaultStericsLambda(), 0.25);
+}
+
 TEST(LigandSerialization, RejectsMalformedInput) {
     LigandCouplingForce force = makeNonDefaultForce();
     std::stringstream buffer;
@@ -120,14 +141,19 @@ TEST(LigandSerialization, RejectsMalformedInput) {
     EXPECT_THROW(XmlSerializer::deserialize<Force>(truncated), OpenMMException);
     // A version from the future.
     std::string future = xml;
-    future.replace(future.find("version=\"1\""), 11, "version=\"99\"");
+    size_t version = future.find("version=\"2\"");
+    ASSERT_NE(version, std::string::npos) << xml;
+    future.replace(version, 11, "version=\"99\"");
     std::stringstream futureStream(future);
     try {
         XmlSerializer::deserialize<Force>(futureStream);
         FAIL() << "version 99 must be rejected";
     }
     catch (const OpenMMException& e) {
-        EXPECT_NE(std::string(e.what()).find("unsupported serialization version 99"), std::string::npos) << e.what();
+        // The message names who wrote it and who reads it.
+        std::string who = std::string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion();
+        EXPECT_NE(std::string(e.what()).find("unsupported serialization version 99, written by " + who + "; this is " + who),
+                  std::string::npos) << e.what();
     }
     // A required attribute missing.
     std::string missing = xml;

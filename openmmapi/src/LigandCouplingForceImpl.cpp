@@ -494,8 +494,16 @@ void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const 
     const double crf = (cutoff && !ewald) ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
     double alpha = 0.0;
     int gridX = 0, gridY = 0, gridZ = 0;
-    if (ewald)
+    if (ewald) {
+        // OpenMM's CPU platform (7.7 and 8.6) sets up its PME at the first evaluation, and until then answers
+        // getPMEParametersInContext from an uninitialized flag: a std::bad_cast or another garbage outcome. So
+        // the NonbondedForce's group is evaluated once in each Context before its grid is asked for.
+        if (!nonbondedEvaluated) {
+            context.calcForcesAndEnergy(false, true, 1 << nonbonded.getForceGroup());
+            nonbondedEvaluated = true;
+        }
         nonbonded.getPMEParametersInContext(context.getOwner(), alpha, gridX, gridY, gridZ);
+    }
     auto distance = [&](int i, int j, bool usePeriodic) {
         Vec3 d = usePeriodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
         return std::sqrt(d.dot(d));

@@ -62,20 +62,23 @@ def _make_residue_groups(topology, ligand_atoms, lump_solvent):
 
 
 def _ewald_alpha(context):
-    """The Ewald screening parameter (1/nm) of the System's NonbondedForce for PME/Ewald, else 0."""
+    """The Ewald screening parameter (1/nm) of the System's NonbondedForce for PME, LJPME and Ewald, else 0.
+
+    The one set, or else the one NonbondedForceImpl derives from the error tolerance and the cutoff (every platform
+    uses it unchanged; only grid sizes are rounded per platform). Not getPMEParametersInContext: OpenMM's CPU
+    platform answers that from an uninitialized flag until the Context's first evaluation, and OpenMM 7.7's OpenCL
+    platform reports no LJPME grid at all.
+    """
     for force in context.getSystem().getForces():
         if isinstance(force, openmm.NonbondedForce):
             method = force.getNonbondedMethod()
-            if method == openmm.NonbondedForce.PME:
-                return force.getPMEParametersInContext(context)[0]
-            if method in (openmm.NonbondedForce.Ewald, openmm.NonbondedForce.LJPME):
-                # OpenMM 7.7's OpenCL platform reports no LJPME grid (getPMEParametersInContext throws); alpha is
-                # the one set, or else the one NonbondedForceImpl derives from the tolerance and the cutoff.
-                alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer ** -1)
-                if method == openmm.NonbondedForce.LJPME and alpha > 0:
-                    return alpha
-                cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
-                return math.sqrt(-math.log(2 * force.getEwaldErrorTolerance())) / cutoff
+            if method not in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME, openmm.NonbondedForce.Ewald):
+                return 0.0
+            alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer ** -1)
+            if method != openmm.NonbondedForce.Ewald and alpha > 0:
+                return alpha
+            cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
+            return math.sqrt(-math.log(2 * force.getEwaldErrorTolerance())) / cutoff
     return 0.0
 
 

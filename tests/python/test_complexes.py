@@ -177,7 +177,8 @@ def test_missing_lennard_jones_is_an_error():
 
 def test_complex_is_built_and_neutral(hiv_complex):
     system, topology = hiv_complex.system, hiv_complex.topology
-    assert 35000 <= system.getNumParticles() <= 45000
+    # 39,895 atoms with OpenMM 7.7, 34,940 with 8.6: OpenMM 8's Modeller.addSolvent sizes the padded box differently.
+    assert 30000 <= system.getNumParticles() <= 45000
     assert system.getNumParticles() == topology.getNumAtoms() == len(hiv_complex.positions)
     assert len(hiv_complex.ligand_atoms) == 70
     atoms = list(topology.atoms())
@@ -214,7 +215,9 @@ def test_energy_after_minimization_is_finite(hiv_complex):
     energy = state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
     forces = state.getForces(asNumpy=True).value_in_unit(unit.kilojoule_per_mole / unit.nanometer)
     assert math.isfinite(energy) and energy < -4e5
-    assert numpy.isfinite(forces).all() and numpy.abs(forces).max() < 1e4
+    # A clash would leave forces of 1e5 and more. 250 iterations of OpenMM 7.7's L-BFGS left < 1e4; OpenMM 8.6's
+    # leave up to 1.6e4 kJ/mol/nm (on an amprenavir carbon), which 100 more iterations take below 2.5e3.
+    assert numpy.isfinite(forces).all() and numpy.abs(forces).max() < 3e4
 
 
 def test_second_build_comes_from_the_cache(hiv_complex, capsys):

@@ -33,7 +33,7 @@ def test_demo_on_hiv_protease(tmp_path):
     assert main(["demo", "--platform", "CPU", *TINY, "--output", str(output)]) == 0
     summary = check_report(output, 5)
     assert summary["system"].startswith("amprenavir")
-    assert 35000 <= summary["atoms"] <= 45000
+    assert 30000 <= summary["atoms"] <= 45000  # 39,895 with OpenMM 7.7, 34,940 with 8.6 (see test_complexes)
     assert [(s["lambda_sterics"], s["lambda_electrostatics"]) for s in summary["states"]][::2] == \
         [(1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
     # The interaction fingerprint at full coupling: one row per residue group and report, and its plot.

@@ -57,6 +57,7 @@ def test_force_equals_custom_nonbonded_formulation(method, lambda_sterics, platf
     decoupled = openmmligand.decouple(test.system, test.ligand_atoms)
     lcf = coupling_force(decoupled)
     lcf.setUseDispersionCorrection(False)  # CustomNonbondedForce's correction is a different (numerical) one
+    lcf.setDefinesParameters(True)  # alone in a System: no NonbondedForce defines the lambdas there
     ours, theirs = openmm.System(), openmm.System()
     for system in (ours, theirs):
         for i in range(decoupled.getNumParticles()):
@@ -101,8 +102,11 @@ def test_malformed_xml_raises():
     xml = openmm.XmlSerializer.serialize(coupling_force(openmmligand.decouple(test.system, test.ligand_atoms)))
     with pytest.raises(Exception, match="Particles|Ligand|parse|XML|Exclusions|Environment"):
         openmm.XmlSerializer.deserialize(xml[: xml.index("<Exclusions")])
-    with pytest.raises(openmm.OpenMMException, match="unsupported serialization version 7"):
-        openmm.XmlSerializer.deserialize(xml.replace('version="1"', 'version="7"', 1))
+    written_by = f"written by openmm-ligand {openmmligand.__version__} with OpenMM {openmm.Platform.getOpenMMVersion()}"
+    assert f'writtenBy="openmm-ligand {openmmligand.__version__} with OpenMM' in xml
+    with pytest.raises(openmm.OpenMMException, match=f"unsupported serialization version 7, {written_by}; this is "
+                                                     f"openmm-ligand {openmmligand.__version__} with OpenMM"):
+        openmm.XmlSerializer.deserialize(xml.replace('version="2"', 'version="7"', 1))
 
 
 def test_update_parameters_in_context(platform):
@@ -155,7 +159,7 @@ def test_bad_input_raises_clear_errors(platform):
     with pytest.raises(LigandError, match="LJPME"):
         openmmligand.decouple(ljpme, test.ligand_atoms)
     twice = openmmligand.decouple(test.system, test.ligand_atoms)
-    with pytest.raises(LigandError, match="already has a global parameter named 'lambda_electrostatics'"):
+    with pytest.raises(LigandError, match="already has a global parameter named 'lambda_(sterics|electrostatics)'"):
         openmmligand.decouple(twice, test.ligand_atoms)
     # A lambda outside [0, 1] is refused when the force is evaluated, with the value in the message.
     context = make_context(twice, platform)
@@ -186,3 +190,34 @@ def test_bad_input_raises_clear_errors(platform):
         LigandCouplingForce.cast(openmm.HarmonicBondForce())
     with pytest.raises(TypeError):
         lcf.setLigandParticles(["a"])
+
+
+def test_parameters_defined_by_another_force(platform):
+    """decouple's force leaves its lambdas to the NonbondedForce (setDefinesParameters(False)): their defaults come
+    from there, a Context follows them, and a force that defines nothing in a System where nothing else does is a
+    clear error."""
+    test = ligand_in_water("RF-periodic")
+    decoupled = openmmligand.decouple(test.system, test.ligand_atoms)
+    lcf = coupling_force(decoupled)
+    assert not lcf.getDefinesParameters()
+    [nb] = [f for f in decoupled.getForces() if isinstance(f, openmm.NonbondedForce)]
+    names = [nb.getGlobalParameterName(k) for k in range(nb.getNumGlobalParameters())]
+    assert "lambda_sterics" in names and "lambda_electrostatics" in names
+    nb.setGlobalParameterDefaultValue(names.index("lambda_sterics"), 0.4)
+    by_default = make_context(decoupled, platform)
+    by_default.setPositions(test.positions)
+    assert by_default.getParameter("lambda_sterics") == 0.4
+    nb.setGlobalParameterDefaultValue(names.index("lambda_sterics"), 1.0)
+    by_setting = make_context(decoupled, platform)
+    by_setting.setPositions(test.positions)
+    by_setting.setParameter("lambda_sterics", 0.4)
+    assert energy(by_default) == pytest.approx(energy(by_setting), rel=tolerance(platform))
+    alone = openmm.System()
+    for i in range(decoupled.getNumParticles()):
+        alone.addParticle(decoupled.getParticleMass(i))
+    alone.setDefaultPeriodicBoxVectors(*decoupled.getDefaultPeriodicBoxVectors())
+    alone.addForce(openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(lcf)))
+    context = make_context(alone, platform)
+    context.setPositions(test.positions)
+    with pytest.raises(openmm.OpenMMException, match="the Context has no parameter 'lambda_sterics'"):
+        energy(context)

@@ -114,6 +114,7 @@ def test_lennard_jones_sums_to_the_ligand_environment_total(platform):
     copy = openmmligand.find_ligand_coupling_forces(alone)[0]
     copy.setIncludeLigandInternalLJ(False)
     copy.setUseDispersionCorrection(False)
+    copy.setDefinesParameters(True)  # alone in a System: no NonbondedForce defines the lambdas there
     reference = make_context(alone, ("Reference", None))
     reference.setPositions(test.positions)
     reference.setParameter("lambda_sterics", CURRENT[0])

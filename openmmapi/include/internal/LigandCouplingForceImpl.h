@@ -53,6 +53,7 @@ public:
     /** The environment set that the force's settings mean (every non-ligand particle when left empty). */
     static std::vector<int> resolveEnvironment(const LigandCouplingForce& force);
 private:
+    bool nonbondedEvaluated = false;  // whether this Context has evaluated the NonbondedForce (nonbondedCoefficients)
     /** The settings updateParametersInContext() cannot change, each named, to say which one changed. */
     static std::vector<std::pair<std::string, std::string> > fixedSettings(const LigandCouplingForce& force);
     const LigandCouplingForce& owner;
