@@ -240,7 +240,11 @@ def _fixed_protein(pdb_file, platform=None):
     """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand. PDBFixer
     minimizes the hydrogens it adds on ``platform`` (OpenMM's default if None)."""
     from pdbfixer import PDBFixer
-    fixer = PDBFixer(filename=pdb_file, platform=platform)
+    import inspect
+    if "platform" in inspect.signature(PDBFixer).parameters:
+        fixer = PDBFixer(filename=pdb_file, platform=platform)
+    else:  # PDBFixer before 1.10 (Debian's) minimizes on OpenMM's default platform
+        fixer = PDBFixer(filename=pdb_file)
     fixer.removeHeterogens(keepWater=True)
     fixer.findMissingResidues()
     fixer.missingResidues = {}  # do not model missing loops or termini: keep what was resolved

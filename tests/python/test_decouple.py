@@ -79,6 +79,16 @@ def test_lambda_derivatives_match_finite_differences(method, lambdas, platform):
             context.setParameter(name, value)
             e_mid = e_hi if lo == value else e_lo
             numeric = (-3 * energy(context) + 4 * e_mid - e_far) / (2 * h) * (1 if lo == value else -1)
+        if platform[0] != "Reference" and name == "lambda_sterics" and 0.02 <= value <= 0.98:
+            # The CPU platform's energies carry ~1e-4 kJ/mol of summation-order noise (its threads add up in any
+            # order), which a 1e-4 step turns into ~1 kJ/mol: a five-point difference with a wider step instead.
+            h = 0.01
+            e = []
+            for k in (-2, -1, 1, 2):
+                context.setParameter(name, value + k * h)
+                e.append(energy(context))
+            context.setParameter(name, value)
+            numeric = (8 * (e[2] - e[1]) - (e[3] - e[0])) / (12 * h)
         fd_tol = 2e-5 if platform[0] == "Reference" else 2e-3  # CPU: single-precision PME under the difference
         assert analytic[name] == pytest.approx(numeric, rel=fd_tol, abs=fd_tol * 50), name
     # lambda_derivatives left the Context as it found it.
