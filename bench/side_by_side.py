@@ -25,7 +25,7 @@ def cells(results):
     if "decoupled_over_plain" in results["rows"][0]:
         for r in results["rows"]:
             platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
-            out[f"{r.get('system', 'water')} {r['atoms']} {platform} {r['mode']}"] = (
+            out[f"{r.get('system', 'water')} {platform} {r['mode']}"] = (
                 r["decoupled_over_plain"], r.get("decoupled_over_plain_cpu_time"))
         return out, ("decoupled / plain", "(CPU time)")
     for r in results["rows"]:
@@ -57,7 +57,7 @@ def main():
     import matplotlib.pyplot as plt
     rows = [{"a": cells_a[k][0], "b": cells_b[k][0]} for k in keys]
     figure, ax = plt.subplots(figsize=(max(6, 0.9 * len(keys)), 4))
-    paired_bars(ax, rows, [("a", label_a), ("b", label_b)], [k.replace(" ", "\n", 2) for k in keys], names[0],
+    paired_bars(ax, rows, [("a", label_a), ("b", label_b)], [k.replace(" (", "(").replace(" ", "\n") for k in keys], names[0],
                 f"{names[0]}: {label_a} and {label_b}")
     figure.tight_layout()
     path = os.path.join(HERE, "results", args.name + ".png")
