@@ -108,13 +108,18 @@ struct LigandHostParameters {
 
     /** The two lambdas from the Context, checked to lie in [0, 1]. */
     std::pair<double, double> lambdas(OpenMM::ContextImpl& context) const {
+        // Every step: one look-up per parameter, which also tells a missing one (setDefinesParameters(false) with
+        // no other force defining it) by name.
         const std::map<std::string, double>& parameters = context.getParameters();
-        for (const std::string& name : {stericsName, electrostaticsName})
-            if (parameters.find(name) == parameters.end())
+        auto value = [&](const std::string& name) {
+            auto found = parameters.find(name);
+            if (found == parameters.end())
                 throw OpenMM::OpenMMException("LigandCouplingForce: the Context has no parameter '" + name +
                                               "' (the force does not define its parameters, setDefinesParameters, "
                                               "and no other force of the System does)");
-        double ls = parameters.at(stericsName), le = parameters.at(electrostaticsName);
+            return found->second;
+        };
+        double ls = value(stericsName), le = value(electrostaticsName);
         checkLambda(stericsName, ls);
         checkLambda(electrostaticsName, le);
         return std::make_pair(ls, le);
