@@ -303,10 +303,12 @@ public:
      * (1/r with no cutoff, reaction field with a cutoff, erfc(alpha r)/r with PME, plus PME's exclusion
      * corrections and the exception offsets), and for PME the self energy and the reciprocal sum on the
      * Context's own grid and alpha (one FFT of the grid, done on the host). So no evaluation at another lambda is
-     * needed. Plain Ewald, LJPME, several such NonbondedForces, or decouple's "LigandInternalElectrostatics"
-     * CustomBondForce in the NonbondedForce's group: the quadratic is instead fitted to that force group's energy
-     * at two more values of lambda_electrostatics (exact too, two more group evaluations). Any other force that
-     * depends on either lambda makes this throw (it could not be exact), as do sigma/epsilon offsets.
+     * needed. Plain Ewald, LJPME, several such NonbondedForces, or a Custom*Force whose energy expression is a
+     * polynomial of degree <= 2 in lambda_electrostatics (read from the expression itself, e.g. decouple()'s
+     * restored internal electrostatics): the quadratic is instead fitted to the energy of the force groups holding
+     * them at two more values of lambda_electrostatics (exact too, two more group evaluations). Any other force that
+     * depends on either lambda makes this throw (it could not be exact), as do sigma/epsilon offsets. A NaN or
+     * infinite position throws, naming the particle.
      *
      * @param context               a Context containing the System this force belongs to
      * @param lambdaSterics         lambda_sterics of each state, in [0, 1]
@@ -315,6 +317,24 @@ public:
      */
     std::vector<double> getStateEnergies(OpenMM::Context& context, const std::vector<double>& lambdaSterics,
                                          const std::vector<double>& lambdaElectrostatics);
+    /**
+     * The exact derivatives of the whole System's potential energy in a Context with respect to this force's two
+     * lambdas, at the Context's current positions and lambdas: {dU/dlambda_sterics, dU/dlambda_electrostatics}, in
+     * kJ/mol. The Context is left as it was.
+     *
+     * Every force that reports parameter derivatives (this one, Custom*Forces that requested them) contributes its
+     * own; a NonbondedForce whose charges follow lambda_electrostatics through offsets, which reports none,
+     * contributes B + 2 C lambda_electrostatics with B and C computed in double precision exactly as for
+     * getStateEnergies() (no cutoff, reaction field, PME). For plain Ewald or LJPME that NonbondedForce's force group
+     * is instead evaluated at lambda_electrostatics = 0, 1/2 and 1 (exact to the platform's precision).
+     *
+     * Throws (naming the force) if this force did not request both derivatives (addEnergyParameterDerivative), if
+     * another force depends on a lambda but reports no derivative, or for a NaN or infinite position.
+     *
+     * @param context  a Context containing the System this force belongs to
+     * @return {dU/dlambda_sterics, dU/dlambda_electrostatics} in kJ/mol
+     */
+    std::vector<double> getLambdaDerivatives(OpenMM::Context& context);
     /**
      * The interaction energy between the ligand and each of several groups of environment particles, for the
      * Context's current positions, in kJ/mol, from one pass over the ligand's pairs. For group g the result holds,

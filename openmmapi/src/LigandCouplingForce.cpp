@@ -2,7 +2,7 @@
 // Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForce.h"
 #include "internal/LigandCouplingForceImpl.h"
-#include "openmm/OpenMMException.h"
+#include "LigandError.h"
 #include "openmm/internal/AssertionUtilities.h"
 #include <algorithm>
 #include <sstream>
@@ -12,15 +12,6 @@ using namespace OpenMMLigand;
 using std::string;
 using std::vector;
 
-namespace {
-// Messages name the offending value so that a Python user sees what to fix.
-template <class T>
-string describe(const string& what, const T& value) {
-    std::stringstream s;
-    s << what << value;
-    return s.str();
-}
-}
 
 LigandCouplingForce::LigandCouplingForce() : nonbondedMethod(NoCutoff), electrostaticsMode(NoElectrostatics),
         cutoffDistance(1.0), switchingDistance(-1.0), reactionFieldDielectric(78.3), useSwitchingFunction(false),
@@ -32,15 +23,14 @@ LigandCouplingForce::LigandCouplingForce() : nonbondedMethod(NoCutoff), electros
 
 void LigandCouplingForce::checkParticle(int index, const char* what) const {
     if (index < 0 || index >= (int) particles.size())
-        throw OpenMMException(describe(string("LigandCouplingForce: ") + what + ": particle index out of range: ", index) +
-                              describe(" (number of particles: ", particles.size()) + ")");
+        throwLigandError(what, ": particle index out of range: ", index, " (number of particles: ", particles.size(), ")");
 }
 
 static void checkLennardJones(double sigma, double epsilon) {
     if (!(sigma >= 0))
-        throw OpenMMException(describe("LigandCouplingForce: sigma must be >= 0, got ", sigma));
+        throwLigandError("sigma must be >= 0, got ", sigma);
     if (!(epsilon >= 0))
-        throw OpenMMException(describe("LigandCouplingForce: epsilon must be >= 0, got ", epsilon));
+        throwLigandError("epsilon must be >= 0, got ", epsilon);
 }
 
 int LigandCouplingForce::addParticle(double charge, double sigma, double epsilon) {
@@ -88,13 +78,13 @@ void LigandCouplingForce::setExclusionParticles(int index, int particle1, int pa
 
 void LigandCouplingForce::setNonbondedMethod(NonbondedMethod method) {
     if (method != NoCutoff && method != CutoffNonPeriodic && method != CutoffPeriodic)
-        throw OpenMMException(describe("LigandCouplingForce: unknown nonbonded method ", (int) method));
+        throwLigandError("unknown nonbonded method ", (int) method);
     nonbondedMethod = method;
 }
 
 void LigandCouplingForce::setCutoffDistance(double distance) {
     if (!(distance > 0))
-        throw OpenMMException(describe("LigandCouplingForce: the cutoff distance must be > 0 nm, got ", distance));
+        throwLigandError("the cutoff distance must be > 0 nm, got ", distance);
     cutoffDistance = distance;
 }
 
@@ -108,26 +98,26 @@ void LigandCouplingForce::setSwitchingDistance(double distance) {
 
 void LigandCouplingForce::setElectrostaticsMode(ElectrostaticsMode mode) {
     if (mode != NoElectrostatics && mode != ReactionField)
-        throw OpenMMException(describe("LigandCouplingForce: unknown electrostatics mode ", (int) mode));
+        throwLigandError("unknown electrostatics mode ", (int) mode);
     electrostaticsMode = mode;
 }
 
 void LigandCouplingForce::setReactionFieldDielectric(double dielectric) {
     if (!(dielectric > 0))
-        throw OpenMMException(describe("LigandCouplingForce: the reaction-field dielectric must be > 0, got ", dielectric));
+        throwLigandError("the reaction-field dielectric must be > 0, got ", dielectric);
     reactionFieldDielectric = dielectric;
 }
 
 void LigandCouplingForce::setSoftcoreParameters(double alpha, double a, double b, double c) {
     // a, b >= 1 keep dU/dlambda finite at lambda = 0 and 1; c > 0 keeps r_LJ defined.
     if (!(alpha >= 0))
-        throw OpenMMException(describe("LigandCouplingForce: softcore alpha must be >= 0, got ", alpha));
+        throwLigandError("softcore alpha must be >= 0, got ", alpha);
     if (!(a >= 1))
-        throw OpenMMException(describe("LigandCouplingForce: softcore exponent a must be >= 1, got ", a));
+        throwLigandError("softcore exponent a must be >= 1, got ", a);
     if (!(b >= 1))
-        throw OpenMMException(describe("LigandCouplingForce: softcore exponent b must be >= 1, got ", b));
+        throwLigandError("softcore exponent b must be >= 1, got ", b);
     if (!(c > 0))
-        throw OpenMMException(describe("LigandCouplingForce: softcore exponent c must be > 0, got ", c));
+        throwLigandError("softcore exponent c must be > 0, got ", c);
     softcoreAlpha = alpha;
     softcoreA = a;
     softcoreB = b;
@@ -136,11 +126,11 @@ void LigandCouplingForce::setSoftcoreParameters(double alpha, double a, double b
 
 void LigandCouplingForce::setElectrostaticsSoftcoreParameters(double beta, double e, double f) {
     if (!(beta >= 0))
-        throw OpenMMException(describe("LigandCouplingForce: softcore beta must be >= 0, got ", beta));
+        throwLigandError("softcore beta must be >= 0, got ", beta);
     if (!(e >= 1))
-        throw OpenMMException(describe("LigandCouplingForce: softcore exponent e must be >= 1, got ", e));
+        throwLigandError("softcore exponent e must be >= 1, got ", e);
     if (!(f > 0))
-        throw OpenMMException(describe("LigandCouplingForce: softcore exponent f must be > 0, got ", f));
+        throwLigandError("softcore exponent f must be > 0, got ", f);
     softcoreBeta = beta;
     softcoreE = e;
     softcoreF = f;
@@ -156,13 +146,13 @@ void LigandCouplingForce::setUseDispersionCorrection(bool use) {
 
 void LigandCouplingForce::setStericsParameterName(const string& name) {
     if (name.empty())
-        throw OpenMMException("LigandCouplingForce: the sterics parameter name must not be empty");
+        throwLigandError("the sterics parameter name must not be empty");
     stericsParameter = name;
 }
 
 void LigandCouplingForce::setElectrostaticsParameterName(const string& name) {
     if (name.empty())
-        throw OpenMMException("LigandCouplingForce: the electrostatics parameter name must not be empty");
+        throwLigandError("the electrostatics parameter name must not be empty");
     electrostaticsParameter = name;
 }
 
@@ -196,6 +186,10 @@ std::vector<double> LigandCouplingForce::getStateEnergies(Context& context, cons
                                                           const std::vector<double>& lambdaElectrostatics) {
     return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getStateEnergies(
             getContextImpl(context), lambdaSterics, lambdaElectrostatics);
+}
+
+std::vector<double> LigandCouplingForce::getLambdaDerivatives(Context& context) {
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getLambdaDerivatives(getContextImpl(context));
 }
 
 std::vector<double> LigandCouplingForce::getInteractionEnergies(Context& context, const std::vector<int>& particleGroups,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
-#include "internal/PmeReciprocalQuadratic.h"
-#include "internal/LigandPairPotential.h"
+#include "PmeReciprocalQuadratic.h"
+#include "LigandPairPotential.h"
 #include "openmm/OpenMMException.h"
 #include <algorithm>
 #include <cmath>

@@ -2,6 +2,7 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Decouple a ligand from its environment in an existing System, and exact dU/dlambda for the result."""
 import copy
+import math
 
 import openmm
 
@@ -191,6 +192,7 @@ def _restore_internal_electrostatics(system, nb, atoms, excluded, lambda_name):
     bonds = openmm.CustomBondForce(expression)
     bonds.setName("LigandInternalElectrostatics")
     bonds.addGlobalParameter(lambda_name, 1.0)
+    bonds.addEnergyParameterDerivative(lambda_name)  # for lambda_derivatives
     bonds.addPerBondParameter("qq")
     bonds.setUsesPeriodicBoundaryConditions(method == openmm.NonbondedForce.CutoffPeriodic)
     bonds.setForceGroup(nb.getForceGroup())
@@ -239,11 +241,15 @@ def _offset_parameter_names(nb):
 def lambda_derivatives(context, parameters=None):
     """Exact dU/dlambda of the whole System in a Context, in kJ/mol, without disturbing the Context.
 
-    Forces that report parameter derivatives (LigandCouplingForce, Custom*Force) are read through
-    ``getState(getParameterDerivatives=True)``. NonbondedForce reports none in any OpenMM release, but with
-    parameter offsets that are linear in lambda its energy is a quadratic polynomial in lambda: the
-    energy of its force group at lambda = 0, 1/2 and 1 gives the polynomial, and so the exact derivative at
-    the current lambda. The parameter is restored afterwards to exactly its value.
+    For the lambdas of the System's LigandCouplingForces this is ``LigandCouplingForce.getLambdaDerivatives``:
+    every force that reports parameter derivatives contributes its own, and a NonbondedForce whose charges follow
+    lambda_electrostatics through offsets (decouple's route), which reports none, contributes B + 2 C lambda with
+    B and C computed in double precision exactly as OpenMM defines its energy (no cutoff, reaction field, PME); for
+    plain Ewald or LJPME its force group is evaluated at lambda = 0, 1/2 and 1 instead.
+
+    Other parameter names (not a LigandCouplingForce's) are read from ``getState(getParameterDerivatives=True)``,
+    plus, for a NonbondedForce whose offsets follow them, the quadratic through its force group's energy at 0, 1/2
+    and 1 (exact up to the platform's precision).
 
     Parameters
     ----------
@@ -259,58 +265,64 @@ def lambda_derivatives(context, parameters=None):
     Raises
     ------
     LigandError
-        If a force that shares a force group with a NonbondedForce depends on the parameter in a way that
-        is not a polynomial of degree <= 2 (then no exact answer is possible this way).
+        If a force depends on a parameter in a way that allows no exact answer (see getLambdaDerivatives), or a
+        position is NaN or infinite.
     """
+    if not isinstance(context, openmm.Context):
+        raise LigandError(f"context must be an openmm.Context, got {type(context).__name__}")
     system = context.getSystem()
-    forces = list(system.getForces())
+    owned = {}
+    for f in find_ligand_coupling_forces(system):
+        for name in (f.getStericsParameterName(), f.getElectrostaticsParameterName()):
+            owned.setdefault(name, f)
     if parameters is None:
-        parameters = []
-        for f in find_ligand_coupling_forces(system):
-            for name in (f.getStericsParameterName(), f.getElectrostaticsParameterName()):
-                if name not in parameters:
-                    parameters.append(name)
-    all_groups = 0
-    for f in forces:
-        all_groups |= 1 << f.getForceGroup()
-    result = {}
+        parameters = list(owned)
+    elif isinstance(parameters, str) or not all(isinstance(p, str) for p in parameters):
+        raise LigandError(f"parameters must be a sequence of parameter names (str), got {parameters!r}")
+    context_parameters = set(context.getParameters().keys())
     for name in parameters:
-        quadratic_groups = 0
-        for f in forces:
-            if isinstance(f, openmm.NonbondedForce) and name in _offset_parameter_names(f):
-                quadratic_groups |= 1 << f.getForceGroup()
-        derivative = 0.0
-        other_groups = all_groups & ~quadratic_groups
-        if other_groups:
-            state = context.getState(getParameterDerivatives=True, groups=other_groups)
-            derivative += dict(state.getEnergyParameterDerivatives()).get(name, 0.0)
-        if quadratic_groups:
-            _check_quadratic(forces, quadratic_groups, name)
-            derivative += _quadratic_derivative(context, name, quadratic_groups)
-        result[name] = derivative
+        if name not in context_parameters:
+            raise LigandError(f"the Context has no parameter '{name}'")
+    result = {}
+    exact = {}
+    for name in parameters:
+        if name in owned:
+            force = owned[name]
+            if id(force) not in exact:
+                values = force.getLambdaDerivatives(context)
+                exact[id(force)] = {force.getStericsParameterName(): values[0],
+                                    force.getElectrostaticsParameterName(): values[1]}
+            result[name] = exact[id(force)][name]
+        else:
+            result[name] = _generic_derivative(context, name)
     return result
 
 
-def _check_quadratic(forces, groups, name):
-    """Every force in the groups must be at most quadratic in the parameter."""
+def _generic_derivative(context, name):
+    """dU/dname for a parameter no LigandCouplingForce owns: reported derivatives plus NonbondedForce quadratics."""
+    forces = list(context.getSystem().getForces())
+    all_groups = 0
     for f in forces:
-        if not (groups >> f.getForceGroup()) & 1 or isinstance(f, openmm.NonbondedForce):
-            continue
-        if LigandCouplingForce.isinstance(f):
-            lcf = LigandCouplingForce.cast(f)
-            if name == lcf.getStericsParameterName():
-                raise LigandError(f"a LigandCouplingForce shares force group {f.getForceGroup()} with a NonbondedForce "
-                                  f"whose offsets use '{name}', its softcore sterics parameter: put them in different groups")
-            electrostatic = lcf.getElectrostaticsMode() == LigandCouplingForce.ReactionField
-            if name == lcf.getElectrostaticsParameterName() and electrostatic and lcf.getSoftcoreBeta() != 0.0:
-                raise LigandError(f"a LigandCouplingForce with an electrostatic softcore shares force group "
-                                  f"{f.getForceGroup()} with a NonbondedForce whose offsets use '{name}': "
-                                  f"put them in different groups")
-        elif isinstance(f, openmm.CustomBondForce) and f.getName() == "LigandInternalElectrostatics":
-            continue  # decouple's own (1 - lambda^2) term: quadratic
-        elif name in _global_parameter_names(f):
-            raise LigandError(f"a {type(f).__name__} in force group {f.getForceGroup()} depends on '{name}' and shares "
-                              f"the group with a NonbondedForce whose offsets use it: put it in another group")
+        all_groups |= 1 << f.getForceGroup()
+    quadratic_groups = 0
+    for f in forces:
+        if isinstance(f, openmm.NonbondedForce) and name in _offset_parameter_names(f):
+            quadratic_groups |= 1 << f.getForceGroup()
+    derivative = 0.0
+    other_groups = all_groups & ~quadratic_groups
+    if other_groups:
+        state = context.getState(getParameterDerivatives=True, groups=other_groups)
+        derivative += dict(state.getEnergyParameterDerivatives()).get(name, 0.0)
+    if quadratic_groups:
+        for f in forces:
+            if (quadratic_groups >> f.getForceGroup()) & 1 and not isinstance(f, openmm.NonbondedForce) \
+                    and name in _global_parameter_names(f):
+                raise LigandError(f"a {type(f).__name__} in force group {f.getForceGroup()} depends on '{name}' and "
+                                  f"shares the group with a NonbondedForce whose offsets use it: put it in another group")
+        derivative += _quadratic_derivative(context, name, quadratic_groups)
+    if not math.isfinite(derivative):
+        raise LigandError(f"dU/d{name} is not finite ({derivative}): check the positions")
+    return derivative
 
 
 def _quadratic_derivative(context, name, groups):

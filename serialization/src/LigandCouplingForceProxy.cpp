@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForceProxy.h"
+#include "LigandError.h"
 #include "LigandCouplingForce.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -77,13 +78,10 @@ void LigandCouplingForceProxy::serialize(const void* object, SerializationNode& 
 
 void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const {
     int version = node.getIntProperty("version");
-    if (version < 1 || version > Version) {
-        std::stringstream message;
-        message << "LigandCouplingForce: unsupported serialization version " << version << ", written by "
-                << node.getStringProperty("writtenBy", "an unknown version") << "; this is openmm-ligand " << OPENMMLIGAND_VERSION
-                << " with OpenMM " << Platform::getOpenMMVersion() << ", which reads versions 1 to " << Version;
-        throw OpenMMException(message.str());
-    }
+    if (version < 1 || version > Version)
+        throwLigandError("unsupported serialization version ", version, ", written by ",
+                         node.getStringProperty("writtenBy", "an unknown version"), "; this is openmm-ligand ", OPENMMLIGAND_VERSION,
+                         " with OpenMM ", Platform::getOpenMMVersion(), ", which reads versions 1 to ", (int) Version);
     // SerializationNode throws OpenMMException for a missing property or child node, so a truncated
     // document fails here rather than yielding a half-filled force.
     std::unique_ptr<LigandCouplingForce> force(new LigandCouplingForce());

@@ -14,12 +14,13 @@
 
 namespace OpenMMLigand {
 
-class PmeReciprocalQuadratic;
+class NonbondedLambdaQuadratic;
 
 /** The ForceImpl of LigandCouplingForce: validates the force and drives its kernel. */
 class OPENMM_EXPORT_LIGAND LigandCouplingForceImpl : public OpenMM::ForceImpl {
 public:
     LigandCouplingForceImpl(const LigandCouplingForce& owner);
+    ~LigandCouplingForceImpl();
     /** Throws if the running OpenMM is not the release (major.minor) this library was compiled against. */
     static void checkOpenMMVersion();
     void initialize(OpenMM::ContextImpl& context);
@@ -35,6 +36,8 @@ public:
     /** See LigandCouplingForce::getInteractionEnergies(); checks the groups, then asks the kernel. */
     std::vector<double> getInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
                                                int numGroups, double ewaldAlpha);
+    /** See LigandCouplingForce::getLambdaDerivatives(). */
+    std::vector<double> getLambdaDerivatives(OpenMM::ContextImpl& context);
     /** See LigandCouplingForce::getStateEnergies(). */
     std::vector<double> getStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
                                          const std::vector<double>& lambdaElectrostatics);
@@ -53,21 +56,19 @@ public:
     /** The environment set that the force's settings mean (every non-ligand particle when left empty). */
     static std::vector<int> resolveEnvironment(const LigandCouplingForce& force);
 private:
-    bool nonbondedEvaluated = false;  // whether this Context has evaluated the NonbondedForce (nonbondedCoefficients)
     /** The settings updateParametersInContext() cannot change, each named, to say which one changed. */
     static std::vector<std::pair<std::string, std::string> > fixedSettings(const LigandCouplingForce& force);
+    /**
+     * Throws if a value computed from the Context is NaN: naming the particle whose position is not finite, or,
+     * if all are, saying so (what: the value's name, for the message).
+     */
+    static void checkResults(OpenMM::ContextImpl& context, const std::vector<double>& values, const char* what);
     const LigandCouplingForce& owner;
     std::vector<std::pair<std::string, std::string> > initialSettings;
     OpenMM::Kernel kernel;
-    /** For getStateEnergies() with PME: the reciprocal sum's lambda coefficients on the Context's grid. */
-    std::shared_ptr<PmeReciprocalQuadratic> reciprocal;
-    /**
-     * For getStateEnergies(): the coefficients of lambda (b) and lambda^2 (c) in the energy of a NonbondedForce whose
-     * charges move with lambda through offsets (kJ/mol), computed as OpenMM defines that energy: pair sums for
-     * no cutoff and reaction field; for PME also the exclusion corrections, the self energy and the
-     * reciprocal sum on the Context's grid. Plain Ewald and LJPME are not covered.
-     */
-    void nonbondedCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& b, double& c);
+    /** The lambda_electrostatics quadratic of an offset NonbondedForce (getStateEnergies, getLambdaDerivatives). */
+    std::unique_ptr<NonbondedLambdaQuadratic> nonbondedQuadraticPtr;
+    NonbondedLambdaQuadratic& nonbondedQuadratic();
 };
 
 } // namespace OpenMMLigand

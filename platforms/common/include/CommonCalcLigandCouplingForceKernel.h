@@ -4,7 +4,7 @@
 #define COMMON_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 
 #include "LigandKernels.h"
-#include "internal/LigandHostParameters.h"
+#include "LigandHostParameters.h"
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
 #include "openmm/common/ComputeKernel.h"

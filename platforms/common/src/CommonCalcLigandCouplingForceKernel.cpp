@@ -2,7 +2,10 @@
 // Copyright (c) 2026 the openmm-ligand developers
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "CommonLigandKernelSources.h"
-#include "internal/LigandPairPotential.h"
+#include "LigandError.h"
+#include "LigandPairPotential.h"
+#include "PositionCheck.h"
+#include <limits>
 #include "openmm/OpenMMException.h"
 #include "openmm/common/ComputeForceInfo.h"
 #include "openmm/common/ContextSelector.h"
@@ -72,8 +75,7 @@ void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const
     int numLigand = params.ligand.size();
     // The interaction kernel keeps one force per ligand atom in local memory.
     if (numLigand > 1024)
-        throw OpenMMException("LigandCouplingForce: the " + cc.intToString(numLigand) +
-                              "-atom ligand is larger than the 1024 atoms the GPU kernels support");
+        throwLigandError("the ", numLigand, "-atom ligand is larger than the 1024 atoms the GPU kernels support");
     int elementSize = (cc.getUseDoublePrecision() ? sizeof(mm_double4) : sizeof(mm_float4));
     particleParams.initialize(cc, numParticles, elementSize, "ligandParticleParams");
     isEnvironment.initialize<int>(cc, numParticles, "ligandIsEnvironment");
@@ -83,7 +85,7 @@ void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const
     exclusionStart.initialize<int>(cc, numParticles + 1, "ligandExclusionStart");
     exclusionLigand.initialize<int>(cc, std::max<size_t>(1, force.getNumExclusions() * 2), "ligandExclusions");
     candidates.initialize<int>(cc, numParticles, "ligandCandidates");
-    candidateCount.initialize<int>(cc, 1, "ligandCandidateCount");
+    candidateCount.initialize<int>(cc, 2, "ligandCandidateCount");  // the count; a bad atom + 1 (or 0)
     bounds.initialize(cc, 1, elementSize, "ligandBounds");
     uploadParameters();
     info = new ForceInfo(params, force);
@@ -148,6 +150,7 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
     defines["NUM_INTERNAL_PAIRS"] = cc.intToString(params.internalPairs.size());
     defines["USE_CUTOFF"] = params.cutoff ? "1" : "0";
     defines["USE_PERIODIC"] = params.periodic ? "1" : "0";
+    defines["MAX_COORDINATE"] = cc.doubleToString(LIGAND_MAX_COORDINATE);
     defines["CUTOFF"] = cc.doubleToString(params.cutoff ? params.cutoffDistance : 0.0);
     defines["CUTOFF_SQUARED"] = cc.doubleToString(params.cutoffDistance * params.cutoffDistance);
     defines["USE_SWITCH"] = s.switching ? "1" : "0";
@@ -199,6 +202,11 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
         interactionsKernel->addArg(*array);
     for (int i = 0; i < 5 + 7 + 1; i++)
         interactionsKernel->addArg();  // box, lambda factors, includeForces
+    // A NaN the kernel adds to the energy when a position is bad (a constant in the source could be folded away).
+    if (cc.getUseDoublePrecision())
+        interactionsKernel->addArg(std::numeric_limits<double>::quiet_NaN());
+    else
+        interactionsKernel->addArg(std::numeric_limits<float>::quiet_NaN());
     stateEnergiesKernel = program->createKernel("computeStateEnergies");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
                                   (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
@@ -354,6 +362,10 @@ vector<double> CommonCalcLigandCouplingForceKernel::runEnergyPass(ComputeKernel&
     candidatesKernel->execute(cc.getNumAtoms());
     kernel->execute(interactionThreads, blockSize);
     sums.download(fixed);
+    vector<int> counts;
+    candidateCount.download(counts);
+    if (counts[1] != 0)
+        return vector<double>(count, std::numeric_limits<double>::quiet_NaN());  // a bad position: the Impl names it
     vector<double> energies(count);
     for (int k = 0; k < count; k++)
         energies[k] = fixed[k] / (double) 0x100000000;

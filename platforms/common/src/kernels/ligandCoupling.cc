@@ -109,6 +109,24 @@ DEVICE real3 pairDelta(real3 from, real3 to, real4 periodicBoxSize, real4 invPer
     return delta;
 }
 
+#ifdef __OPENCL_VERSION__
+#define LIGAND_FLOAT_BITS(x) as_uint(x)
+#else
+#define LIGAND_FLOAT_BITS(x) __float_as_uint(x)
+#endif
+
+/**
+ * Whether a position is one the force accepts: finite, and each coordinate within MAX_COORDINATE nm of the origin
+ * (PositionCheck.h on the host). NaN and infinity are read from the bits: OpenMM compiles with fast-math flags under
+ * which a compiler may assume that no NaN exists and fold a comparison-based test away.
+ */
+DEVICE bool isSanePosition(real4 p) {
+    float x = (float) p.x, y = (float) p.y, z = (float) p.z;
+    bool nonFinite = ((LIGAND_FLOAT_BITS(x) & 0x7f800000) == 0x7f800000) || ((LIGAND_FLOAT_BITS(y) & 0x7f800000) == 0x7f800000) ||
+                     ((LIGAND_FLOAT_BITS(z) & 0x7f800000) == 0x7f800000);
+    return !nonFinite && fabs(x) <= (float) MAX_COORDINATE && fabs(y) <= (float) MAX_COORDINATE && fabs(z) <= (float) MAX_COORDINATE;
+}
+
 /**
  * Whether ligand atom i interacts with an environment atom at squared distance r2 whose exclusions (as ligand
  * indices) are exclusionLigand[begin, end): inside the cutoff and not excluded.
@@ -131,6 +149,8 @@ KERNEL void ligandBoundsAndInternal(GLOBAL const real4* RESTRICT posq, GLOBAL co
         real dispersionEnergy, real dispersionDerivative, int includeForces, int writeOutputs) {
     LOCAL real3 sum[BLOCK_SIZE];
     LOCAL real maxRadius[BLOCK_SIZE];
+    if (LOCAL_ID == 0)
+        candidateCount[1] = 0;  // no bad position seen yet (set below and by findCandidates)
     real3 anchor = trimTo3(posq[ligandPosIndex[0]]);
     // Centre: ligand atoms unwrapped around the first one, averaged.
     real3 partial = make_real3(0, 0, 0);
@@ -146,6 +166,8 @@ KERNEL void ligandBoundsAndInternal(GLOBAL const real4* RESTRICT posq, GLOBAL co
     real3 centre = anchor+sum[0]*(1/(real) NUM_LIGAND);
     real radius = 0;
     for (int i = LOCAL_ID; i < NUM_LIGAND; i += LOCAL_SIZE) {
+        if (!isSanePosition(posq[ligandPosIndex[i]]))
+            candidateCount[1] = ligandAtoms[i]+1;
         real3 d = pairDelta(centre, trimTo3(posq[ligandPosIndex[i]]), periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
         radius = max(radius, SQRT(d.x*d.x+d.y*d.y+d.z*d.z));
     }
@@ -216,6 +238,8 @@ KERNEL void findCandidates(GLOBAL const real4* RESTRICT posq, GLOBAL const int* 
     for (int k = GLOBAL_ID; k < NUM_ATOMS; k += GLOBAL_SIZE) {
         if (!isEnvironment[atomIndex[k]])
             continue;
+        if (!isSanePosition(posq[k]))
+            candidateCount[1] = atomIndex[k]+1;  // the host names it; the energy becomes NaN
         if (prune) {
             real3 d = pairDelta(centre, trimTo3(posq[k]), periodicBoxSize, invPeriodicBoxSize, periodicBoxVecX, periodicBoxVecY, periodicBoxVecZ);
             if (d.x*d.x+d.y*d.y+d.z*d.z >= reach*reach)
@@ -233,7 +257,7 @@ KERNEL void computeInteractions(GLOBAL const real4* RESTRICT posq, GLOBAL const 
         GLOBAL mixed* RESTRICT energyBuffer, GLOBAL mixed* RESTRICT energyParamDerivs,
         real4 periodicBoxSize, real4 invPeriodicBoxSize, real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ,
         real stericsScale, real dStericsScale, real ljShift, real dLjShift, real lambdaElec, real elecShift, real dElecShift,
-        int includeForces) {
+        int includeForces, real notANumber) {
     LOCAL real3 reduction[BLOCK_SIZE];
     LOCAL real3 partials[REDUCTION_WIDTH];
     LOCAL real3 ligandForce[NUM_LIGAND];
@@ -304,6 +328,12 @@ KERNEL void computeInteractions(GLOBAL const real4* RESTRICT posq, GLOBAL const 
             ATOMIC_ADD(&forceBuffers[a+PADDED_NUM_ATOMS], toFixed(ligandForce[i].y));
             ATOMIC_ADD(&forceBuffers[a+2*PADDED_NUM_ATOMS], toFixed(ligandForce[i].z));
         }
+    if (GLOBAL_ID == 0 && candidateCount[1] != 0) {
+        // A NaN, infinite or absurd position: the energy and derivatives are NaN, never a finite number.
+        energy += notANumber;
+        dEdLs += notANumber;
+        dEdLe += notANumber;
+    }
     energyBuffer[GLOBAL_ID] += energy;
 #if STERICS_DERIV >= 0
     energyParamDerivs[GLOBAL_ID*NUM_DERIVS+STERICS_DERIV] += dEdLs;

@@ -5,7 +5,8 @@
 
 #include "LigandKernels.h"
 #include "ReferencePlatform.h"
-#include "internal/LigandHostParameters.h"
+#include "LigandHostParameters.h"
+#include "PositionCheck.h"
 #include "SimTKOpenMMRealType.h"
 #include <cmath>
 #include <string>
@@ -108,6 +109,9 @@ protected:
                 *static_cast<OpenMM::ReferencePlatform::PlatformData*>(context.getPlatformData());
         std::pair<double, double> lambdas = params.lambdas(context);
         params.checkBox(data.periodicBoxVectors);
+        // A NaN would drop out of the cutoff tests below and leave a finite energy: refuse it, naming the particle.
+        checkPositions(*data.positions, &params.ligand);
+        checkPositions(*data.positions, &params.environment);
         return {*data.positions, *data.forces, data.periodicBoxVectors, *data.energyParameterDerivatives, lambdas.first,
                 LigandLambdaFactors(*params.settings, lambdas.first, lambdas.second)};
     }

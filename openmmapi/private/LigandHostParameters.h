@@ -5,7 +5,8 @@
 
 #include "LigandCouplingForce.h"
 #include "internal/LigandCouplingForceImpl.h"
-#include "internal/LigandPairPotential.h"
+#include "LigandError.h"
+#include "LigandPairPotential.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Vec3.h"
 #include "openmm/internal/ContextImpl.h"
@@ -114,9 +115,8 @@ struct LigandHostParameters {
         auto value = [&](const std::string& name) {
             auto found = parameters.find(name);
             if (found == parameters.end())
-                throw OpenMM::OpenMMException("LigandCouplingForce: the Context has no parameter '" + name +
-                                              "' (the force does not define its parameters, setDefinesParameters, "
-                                              "and no other force of the System does)");
+                throwLigandError("the Context has no parameter '", name, "' (the force does not define its parameters, "
+                                 "setDefinesParameters, and no other force of the System does)");
             return found->second;
         };
         double ls = value(stericsName), le = value(electrostaticsName);
@@ -131,10 +131,7 @@ struct LigandHostParameters {
             return;
         double minWidth = std::min(box[0][0], std::min(box[1][1], box[2][2]));
         if (cutoffDistance > 0.5 * minWidth) {
-            std::stringstream message;
-            message << "LigandCouplingForce: the cutoff (" << cutoffDistance << " nm) is larger than half the smallest box width ("
-                    << minWidth << " nm)";
-            throw OpenMM::OpenMMException(message.str());
+            throwLigandError("the cutoff (", cutoffDistance, " nm) is larger than half the smallest box width (", minWidth, " nm)");
         }
     }
 
@@ -157,11 +154,8 @@ struct LigandHostParameters {
 
 private:
     static void checkLambda(const std::string& name, double value) {
-        if (!(value >= 0.0 && value <= 1.0)) {
-            std::stringstream message;
-            message << "LigandCouplingForce: the Context parameter '" << name << "' must lie in [0, 1], but it is " << value;
-            throw OpenMM::OpenMMException(message.str());
-        }
+        if (!(value >= 0.0 && value <= 1.0))
+            throwLigandError("the Context parameter '", name, "' must lie in [0, 1], but it is ", value);
     }
 };
 

@@ -4,7 +4,7 @@
 #define OPENMM_LIGAND_PME_RECIPROCAL_QUADRATIC_H_
 
 #include "openmm/Vec3.h"
-#include "windowsExportLigand.h"
+#include "internal/windowsExportLigand.h"
 #include <vector>
 
 namespace OpenMMLigand {

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
+#ifndef OPENMM_LIGAND_NONBONDED_LAMBDA_QUADRATIC_H_
+#define OPENMM_LIGAND_NONBONDED_LAMBDA_QUADRATIC_H_
+
+#include "openmm/NonbondedForce.h"
+#include "openmm/internal/ContextImpl.h"
+#include <memory>
+#include <string>
+
+namespace OpenMMLigand {
+
+class PmeReciprocalQuadratic;
+
+/**
+ * The energy of a NonbondedForce whose charges follow a Context parameter lambda through parameter offsets,
+ * q_i(lambda) = q_i + lambda dq_i (and exception charge products likewise), is exactly A + B lambda + C lambda^2.
+ * This computes B and C (kJ/mol) for a Context's current positions and box, as OpenMM defines that energy on every
+ * platform: direct-space pair sums (no cutoff, reaction field, PME's erfc), for PME also the exclusion
+ * corrections, the self energy, the neutralizing-plasma term of the OpenMM release running, and the reciprocal
+ * sum on the Context's own grid (PmeReciprocalQuadratic). All in double precision on the host: no evaluation of
+ * the System at another lambda.
+ *
+ * Plain Ewald and LJPME are not covered (covers() says so). One object per Context: it keeps the PME grid.
+ */
+class NonbondedLambdaQuadratic {
+public:
+    NonbondedLambdaQuadratic();
+    ~NonbondedLambdaQuadratic();
+    /** Whether this NonbondedForce's method is one this class computes exactly. */
+    static bool covers(const OpenMM::NonbondedForce& nonbonded);
+    /**
+     * The coefficients of lambda (b) and lambda^2 (c), in kJ/mol, of the NonbondedForce's energy in this Context.
+     *
+     * @param parameter  the Context parameter the offsets follow
+     */
+    void compute(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, const std::string& parameter,
+                 double& b, double& c);
+private:
+    bool nonbondedEvaluated = false;  // whether this Context has evaluated the NonbondedForce (see compute())
+    std::shared_ptr<PmeReciprocalQuadratic> reciprocal;
+};
+
+/**
+ * Whether the OpenMM release running counts the energy of the neutralizing plasma of a charged periodic box with
+ * PME, -ONE_4PI_EPS0 pi Q^2 / (2 V alpha^2), in NonbondedForce's energy (newer releases do; 7.7 does not).
+ * Measured once per process on the Reference platform: one unit charge in a box, against the self and
+ * reciprocal energies computed here.
+ */
+bool openmmCountsNeutralizingPlasma();
+
+} // namespace OpenMMLigand
+
+#endif
