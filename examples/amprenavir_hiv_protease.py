@@ -3,15 +3,17 @@
 """Amprenavir in HIV-1 protease: build the complex, write it out for a viewer, decouple the drug and check that
 the decoupled System at lambda = 1 is the original one — the first minutes of an absolute binding free energy.
 
-Run from a built tree (PYTHONPATH=build/python), or after `cmake --install`:
-    /usr/bin/python3 examples/amprenavir_hiv_protease.py
+Run with the 1HPV PDB file (from the PDB, or Debian's pymol-data copy):
+    ./run shell python examples/amprenavir_hiv_protease.py /usr/share/pymol/data/tut/1hpv.pdb
 """
+import sys
+
 import openmm
 from openmm import app, unit
 
 import openmmligand
 
-complex = openmmligand.complexes.amprenavir_hiv_protease()  # built once (~3 min on 2 cores), then cached
+complex = openmmligand.complexes.amprenavir_hiv_protease(sys.argv[1] if len(sys.argv) > 1 else None)  # built once (~3 min on 2 cores), then cached
 print(f"{complex.ligand_name}: {len(complex.ligand_atoms)} atoms in a {complex.system.getNumParticles()}-atom System")
 with open("amprenavir_hiv_protease.pdb", "w") as out:
     app.PDBFile.writeFile(complex.topology, complex.positions, out)

@@ -2,10 +2,11 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Simulation-ready protein–ligand complexes: a PDB entry in, an OpenMM System with the ligand found out.
 
-The default is HIV-1 protease with the drug amprenavir (PDB 1HPV, shipped by Debian's ``pymol-data``):
+The default is HIV-1 protease with the drug amprenavir (PDB 1HPV: download it from the PDB, or take the copy Debian's
+``pymol-data`` ships as /usr/share/pymol/data/tut/1hpv.pdb), given as an argument or by ``$OPENMMLIGAND_1HPV_PDB``:
 
     import openmmligand
-    complex = openmmligand.complexes.amprenavir_hiv_protease()
+    complex = openmmligand.complexes.amprenavir_hiv_protease("1hpv.pdb")
     decoupled = openmmligand.decouple(complex.system, complex.ligand_atoms)
 
 What :func:`build_complex` does:
@@ -36,7 +37,7 @@ from openmm import app, unit
 from .errors import LigandError
 
 BUILDER_VERSION = 1
-HIV_PROTEASE_PDB = "/usr/share/pymol/data/tut/1hpv.pdb"
+HIV_PROTEASE_PDB_VARIABLE = "OPENMMLIGAND_1HPV_PDB"
 # Amprenavir (VX-478, residue "478" in 1HPV): (3S)-oxolan-3-yl N-[(2S,3R)-4-[(4-aminophenyl)sulfonyl-
 # (2-methylpropyl)amino]-3-hydroxy-1-phenylbutan-2-yl]carbamate.
 AMPRENAVIR_SMILES = "CC(C)CN(C[C@H]([C@H](CC1=CC=CC=C1)NC(=O)O[C@H]2CCOC2)O)S(=O)(=O)C3=CC=C(C=C3)N"
@@ -67,12 +68,23 @@ def default_cache_dir():
     return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "openmm-ligand")
 
 
-def amprenavir_hiv_protease(**options):
-    """HIV-1 protease with amprenavir from 1HPV (``pymol-data``), built (or loaded from the cache) by
-    :func:`build_complex`; ``options`` are passed on."""
-    if not os.path.isfile(HIV_PROTEASE_PDB):
-        raise LigandError(f"{HIV_PROTEASE_PDB} not found: install the Debian package pymol-data")
-    return build_complex(HIV_PROTEASE_PDB, "478", **options)
+def amprenavir_hiv_protease(pdb_file=None, **options):
+    """HIV-1 protease with amprenavir from 1HPV, built (or loaded from the cache) by :func:`build_complex`;
+    ``options`` are passed on.
+
+    ``pdb_file``: the 1HPV PDB file; default ``$OPENMMLIGAND_1HPV_PDB``. Get it from the PDB
+    (https://files.rcsb.org/download/1HPV.pdb) or from Debian's ``pymol-data`` (/usr/share/pymol/data/tut/1hpv.pdb),
+    which is where ``./run`` points the variable.
+    """
+    if pdb_file is None:
+        pdb_file = os.environ.get(HIV_PROTEASE_PDB_VARIABLE)
+        if not pdb_file:
+            raise LigandError(f"amprenavir_hiv_protease needs the 1HPV PDB file: pass pdb_file= or set "
+                              f"${HIV_PROTEASE_PDB_VARIABLE} (download 1HPV from the PDB, or install Debian's pymol-data, "
+                              f"which has /usr/share/pymol/data/tut/1hpv.pdb)")
+    if not os.path.isfile(pdb_file):
+        raise LigandError(f"the 1HPV PDB file {pdb_file} does not exist")
+    return build_complex(pdb_file, "478", **options)
 
 
 def ligand_lines(pdb_file, residue_name):

@@ -6,7 +6,10 @@ import math
 
 import openmm
 
+from typing import Dict, List, Optional, Sequence
+
 from ._units import in_nm
+from ._validation import check_context, check_index, check_indices, check_name, check_number
 from .errors import LigandError
 from .openmmligand_wrapper import LigandCouplingForce
 
@@ -28,25 +31,13 @@ def _the_nonbonded_force(system):
 
 
 def _check_ligand(ligand_atoms, num_particles):
-    try:
-        atoms = [int(a) for a in ligand_atoms]
-    except (TypeError, ValueError):
-        raise LigandError(f"ligand_atoms must be a sequence of particle indices, got {ligand_atoms!r}") from None
-    if not atoms:
-        raise LigandError("ligand_atoms is empty: give the indices of the ligand's particles")
-    seen = set()
-    for a in atoms:
-        if a < 0 or a >= num_particles:
-            raise LigandError(f"ligand particle index out of range: {a} (the System has {num_particles} particles)")
-        if a in seen:
-            raise LigandError(f"duplicate ligand particle index: {a}")
-        seen.add(a)
-    return atoms
+    return check_indices(ligand_atoms, "ligand_atoms", num_particles)
 
 
-def decouple(system, ligand_atoms, *, annihilate_electrostatics=True, softcore_alpha=0.5, softcore_a=1.0,
-             softcore_b=1.0, softcore_c=6.0, lambda_sterics_name="lambda_sterics",
-             lambda_electrostatics_name="lambda_electrostatics", force_group=None):
+def decouple(system: openmm.System, ligand_atoms: Sequence[int], *, annihilate_electrostatics: bool = True,
+             softcore_alpha: float = 0.5, softcore_a: float = 1.0, softcore_b: float = 1.0, softcore_c: float = 6.0,
+             lambda_sterics_name: str = "lambda_sterics", lambda_electrostatics_name: str = "lambda_electrostatics",
+             force_group: Optional[int] = None) -> openmm.System:
     """Return a new System in which two Context parameters couple the ligand to its environment.
 
     The input System is left untouched. In the new one, ``lambda_sterics`` and ``lambda_electrostatics``
@@ -95,8 +86,22 @@ def decouple(system, ligand_atoms, *, annihilate_electrostatics=True, softcore_a
         For a System without exactly one NonbondedForce, LJPME, an empty or invalid ligand, parameter names
         that are already in use, or ``annihilate_electrostatics=False`` with PME/Ewald.
     """
+    if not isinstance(system, openmm.System):
+        raise LigandError(f"system must be an openmm.System, got {type(system).__name__}")
     original_nb = _the_nonbonded_force(system)
     atoms = _check_ligand(ligand_atoms, system.getNumParticles())
+    softcore_alpha = check_number(softcore_alpha, "softcore_alpha", minimum=0.0)
+    softcore_a = check_number(softcore_a, "softcore_a", minimum=1.0)
+    softcore_b = check_number(softcore_b, "softcore_b", minimum=1.0)
+    softcore_c = check_number(softcore_c, "softcore_c", minimum=0.0, strict_minimum=True)
+    check_name(lambda_sterics_name, "lambda_sterics_name")
+    check_name(lambda_electrostatics_name, "lambda_electrostatics_name")
+    if lambda_sterics_name == lambda_electrostatics_name:
+        raise LigandError(f"lambda_sterics_name and lambda_electrostatics_name are both '{lambda_sterics_name}'")
+    if force_group is not None:
+        force_group = check_index(force_group, "force_group")
+        if not 0 <= force_group <= 31:
+            raise LigandError(f"force_group must be in 0 .. 31, got {force_group}")
     method = original_nb.getNonbondedMethod()
     if method == openmm.NonbondedForce.LJPME:
         raise LigandError("decouple does not support a NonbondedForce with LJPME: its long-range Lennard-Jones "
@@ -137,7 +142,7 @@ def decouple(system, ligand_atoms, *, annihilate_electrostatics=True, softcore_a
     coupling.setElectrostaticsParameterName(lambda_electrostatics_name)
     coupling.addEnergyParameterDerivative(lambda_sterics_name)
     coupling.addEnergyParameterDerivative(lambda_electrostatics_name)
-    coupling.setForceGroup(nb.getForceGroup() if force_group is None else int(force_group))
+    coupling.setForceGroup(nb.getForceGroup() if force_group is None else force_group)
 
     # The ligand's charges follow lambda_electrostatics inside the NonbondedForce; its LJ moves out. Both
     # lambdas are the NonbondedForce's global parameters, the one place their defaults live: tools that read and
@@ -215,7 +220,7 @@ def _ligand_charges(nb, lambda_name):
     return charges
 
 
-def find_ligand_coupling_forces(system):
+def find_ligand_coupling_forces(system: openmm.System) -> List[LigandCouplingForce]:
     """Return the LigandCouplingForces of a System (as LigandCouplingForce objects, not plain Forces)."""
     found = []
     for f in system.getForces():
@@ -238,7 +243,7 @@ def _offset_parameter_names(nb):
     return names
 
 
-def lambda_derivatives(context, parameters=None):
+def lambda_derivatives(context: openmm.Context, parameters: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """Exact dU/dlambda of the whole System in a Context, in kJ/mol, without disturbing the Context.
 
     For the lambdas of the System's LigandCouplingForces this is ``LigandCouplingForce.getLambdaDerivatives``:
@@ -268,8 +273,7 @@ def lambda_derivatives(context, parameters=None):
         If a force depends on a parameter in a way that allows no exact answer (see getLambdaDerivatives), or a
         position is NaN or infinite.
     """
-    if not isinstance(context, openmm.Context):
-        raise LigandError(f"context must be an openmm.Context, got {type(context).__name__}")
+    check_context(context)
     system = context.getSystem()
     owned = {}
     for f in find_ligand_coupling_forces(system):

@@ -202,10 +202,9 @@ def _thermodynamic_integration(summary):
 
 
 def _plot(folder, summary, description, speed, platform, free_energy):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8), gridspec_kw={"width_ratios": [1, 1, 0.7]})
+    from matplotlib.figure import Figure  # the object API: no backend chosen, no pyplot state touched
+    fig = Figure(figsize=(12.5, 3.8))
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.7]})
     elec = [s for s in summary if s["lambda_sterics"] == 1.0]
     ster = [s for s in summary if s["lambda_electrostatics"] == 0.0]
     for ax, states, key, label in ((axes[0], elec, "electrostatics", "1. charges off (lambda_sterics = 1)"),
@@ -232,4 +231,3 @@ def _plot(folder, summary, description, speed, platform, free_energy):
                  fontsize=10.5)
     fig.tight_layout()
     fig.savefig(os.path.join(folder, "dudl.png"), dpi=120)
-    plt.close(fig)

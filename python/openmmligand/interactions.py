@@ -8,8 +8,12 @@ import numpy
 import pandas
 import openmm
 
+from typing import Optional
+
+from ._validation import check_context, check_index, check_indices
 from .decouple import find_ligand_coupling_forces
 from .errors import LigandError
+from .openmmligand_wrapper import LigandCouplingForce
 
 SOLVENT_RESIDUES = {"HOH", "WAT", "SOL", "TIP3", "NA", "CL", "K", "MG", "CA", "ZN", "Na+", "Cl-"}
 FIELDS = ("lj_full", "lj", "elec_full", "elec")
@@ -82,7 +86,8 @@ def _ewald_alpha(context):
     return 0.0
 
 
-def interaction_energies(context, groups=None, topology=None, force=None, lump_solvent=True):
+def interaction_energies(context: openmm.Context, groups=None, topology: Optional[openmm.app.Topology] = None,
+                         force: Optional[LigandCouplingForce] = None, lump_solvent: bool = True) -> pandas.DataFrame:
     """Interaction energy between the ligand and each environment group, for the Context's current positions.
 
     Parameters
@@ -103,28 +108,38 @@ def interaction_energies(context, groups=None, topology=None, force=None, lump_s
     reaction field for cutoff methods, plain Coulomb without a cutoff; ligand charges at full strength), ``elec``
     (times the current lambda_electrostatics), ``total_full``, ``total``.
     """
+    check_context(context)
     system = context.getSystem()
     if force is None:
         found = find_ligand_coupling_forces(system)
         if len(found) != 1:
             raise LigandError(f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force=")
         force = found[0]
+    elif not LigandCouplingForce.isinstance(force):
+        raise LigandError(f"force must be a LigandCouplingForce, got {type(force).__name__}")
     ligand = list(force.getLigandParticles())
+    ligand_set = set(ligand)
     n = system.getNumParticles()
     if groups is None:
         if topology is None:
             raise LigandError("interaction_energies needs groups, or a topology to make one group per residue")
         names, resnames, resids, group_of = residue_groups(topology, ligand, lump_solvent)
     else:
-        items = list(groups.items()) if isinstance(groups, dict) else [(f"group {k}", g) for k, g in enumerate(groups)]
+        if isinstance(groups, dict):
+            items = list(groups.items())
+        elif isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+            raise LigandError(f"groups must be a dict {{name: atom indices}} or a sequence of atom-index sequences, "
+                              f"got {groups!r}")
+        else:
+            items = [(f"group {k}", g) for k, g in enumerate(groups)]
         names = [str(name) for name, _ in items]
         resnames, resids = list(names), [""] * len(names)
         group_of = numpy.full(n, -1, dtype=int)
         for index, (name, atoms) in enumerate(items):
-            for atom in atoms:
-                atom = int(atom)
-                if not 0 <= atom < n:
-                    raise LigandError(f"group '{name}' has particle index {atom}, outside 0 .. {n - 1}")
+            for atom in check_indices(atoms, f"group '{name}'", n, allow_empty=True):
+                if atom in ligand_set:
+                    raise LigandError(f"group '{name}' has particle {atom}, which is in the ligand: groups are the "
+                                      f"ligand's partners")
                 if group_of[atom] != -1:
                     raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
                 group_of[atom] = index
@@ -144,10 +159,14 @@ class InteractionEnergyReporter:
     elec_full, elec, total_full, total; kJ/mol). Groups as for :func:`interaction_energies` (default: one per
     residue of ``topology``, solvent lumped)."""
 
-    def __init__(self, file, reportInterval, topology=None, groups=None, lump_solvent=True):
-        if reportInterval <= 0:
+    def __init__(self, file, reportInterval: int, topology: Optional[openmm.app.Topology] = None, groups=None,
+                 lump_solvent: bool = True):
+        """Open (or take) ``file`` and write the CSV header; report every ``reportInterval`` (> 0) steps."""
+        self._interval = check_index(reportInterval, "reportInterval")
+        if self._interval <= 0:
             raise LigandError(f"reportInterval must be positive, got {reportInterval}")
-        self._interval = int(reportInterval)
+        if not isinstance(file, str) and not hasattr(file, "write"):
+            raise LigandError(f"file must be a path or a writable file object, got {type(file).__name__}")
         self._topology, self._groups, self._lump = topology, groups, lump_solvent
         self._own = isinstance(file, str)
         self._out = open(file, "w") if self._own else file
@@ -174,7 +193,7 @@ class InteractionEnergyReporter:
             self._out.close()
 
 
-def fingerprint(csv_file, field="total_full"):
+def fingerprint(csv_file: str, field: str = "total_full") -> list:
     """Mean and standard deviation over the reports of a CSV written by :class:`InteractionEnergyReporter`, per
     group, most strongly interacting first: a list of (group, mean, std) in kJ/mol."""
     import csv
@@ -186,14 +205,20 @@ def fingerprint(csv_file, field="total_full"):
     return sorted(summary, key=lambda item: item[1])
 
 
-def plot_fingerprint(csv_file, path, top=15, field="total_full", title="Ligand interaction fingerprint"):
+def plot_fingerprint(csv_file: str, path: str, top: int = 15, field: str = "total_full",
+                     title: str = "Ligand interaction fingerprint") -> None:
     """Bar chart of the ``top`` most strongly interacting groups (mean ± std over the reports) from a reporter's
-    CSV; the solvent group is left out (its magnitude would dwarf the residues)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    CSV; the solvent group is left out (its magnitude would dwarf the residues). Written with matplotlib's
+    object API: the caller's pyplot state and backend are left alone."""
+    from matplotlib.figure import Figure
+    top = check_index(top, "top")
+    if top <= 0:
+        raise LigandError(f"top must be positive, got {top}")
+    if field not in FIELDS + ("total_full", "total"):
+        raise LigandError(f"field must be one of {FIELDS + ('total_full', 'total')}, got {field!r}")
     summary = [item for item in fingerprint(csv_file, field) if item[0] != "solvent"][:top]
-    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(summary) + 2), 4))
+    fig = Figure(figsize=(max(6, 0.45 * len(summary) + 2), 4))
+    ax = fig.subplots()
     names = [item[0] for item in summary]
     means = [item[1] for item in summary]
     ax.bar(range(len(summary)), means, yerr=[item[2] for item in summary], capsize=3,
@@ -205,4 +230,3 @@ def plot_fingerprint(csv_file, path, top=15, field="total_full", title="Ligand i
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

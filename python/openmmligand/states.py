@@ -5,16 +5,23 @@ import numpy
 import openmm
 from openmm import unit
 
+from typing import Optional, Sequence, Tuple
+
+from ._validation import check_context, check_number
 from .decouple import find_ligand_coupling_forces
 from .errors import LigandError
+from .openmmligand_wrapper import LigandCouplingForce
 
 # 1 bar nm^3 in kJ/mol (per mole): 1e5 Pa * 1e-27 m^3 * N_A / 1000.
 _BAR_NM3_IN_KJ_PER_MOL = 1e-25 * 6.02214076e23
 
 
 def _the_force(context, force):
+    check_context(context)
     if force is not None:
-        return force
+        if not LigandCouplingForce.isinstance(force):
+            raise LigandError(f"force must be a LigandCouplingForce, got {type(force).__name__}")
+        return LigandCouplingForce.cast(force) if not isinstance(force, LigandCouplingForce) else force
     found = find_ligand_coupling_forces(context.getSystem())
     if len(found) != 1:
         raise LigandError(f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force=")
@@ -22,6 +29,8 @@ def _the_force(context, force):
 
 
 def _states_array(states):
+    if isinstance(states, (str, bytes)):
+        raise LigandError(f"states must be a sequence of (lambda_sterics, lambda_electrostatics) pairs, got {states!r}")
     try:
         array = numpy.asarray(states, dtype=float)
     except (TypeError, ValueError):
@@ -29,10 +38,16 @@ def _states_array(states):
     if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
         raise LigandError(f"states must be a non-empty sequence of (lambda_sterics, lambda_electrostatics) pairs; "
                           f"got an array of shape {array.shape}")
+    bad = ~((array >= 0.0) & (array <= 1.0))
+    if bad.any():
+        k, column = map(int, numpy.argwhere(bad)[0])
+        raise LigandError(f"states: state {k} has {('lambda_sterics', 'lambda_electrostatics')[column]} = "
+                          f"{array[k, column]}, outside [0, 1]")
     return array
 
 
-def state_energies(context, states, force=None):
+def state_energies(context: openmm.Context, states: Sequence[Tuple[float, float]],
+                   force: Optional[LigandCouplingForce] = None) -> numpy.ndarray:
     """Potential energy of the whole System in each lambda state, for the Context's current configuration.
 
     Parameters
@@ -62,16 +77,14 @@ def state_energies(context, states, force=None):
     return numpy.array(_the_force(context, force).getStateEnergies(context, list(array[:, 0]), list(array[:, 1])))
 
 
-def reduced_potentials(context, states, temperature, force=None):
+def reduced_potentials(context: openmm.Context, states: Sequence[Tuple[float, float]], temperature,
+                       force: Optional[LigandCouplingForce] = None) -> numpy.ndarray:
     """Reduced potentials u_k = (U_k + p V) / kT of the current configuration in each state, for MBAR.
 
     ``temperature`` in kelvin (a number or a Quantity). The p V term is added when the System has a
     MonteCarloBarostat (it is the same in every state, as the states differ only in lambda).
     """
-    if unit.is_quantity(temperature):
-        temperature = temperature.value_in_unit(unit.kelvin)
-    if not temperature > 0:
-        raise LigandError(f"temperature must be positive (kelvin), got {temperature}")
+    temperature = check_number(temperature, "temperature", minimum=0.0, strict_minimum=True, unit_of=unit.kelvin)
     kT = (unit.MOLAR_GAS_CONSTANT_R * temperature * unit.kelvin).value_in_unit(unit.kilojoule_per_mole)
     energies = state_energies(context, states, force)
     for f in context.getSystem().getForces():

@@ -24,7 +24,7 @@ OPEN_BABEL_TO_AMBER = 4.184 / 4.1868  # Open Babel's KCAL_TO_KJ (forcefield.h) v
 pytest.importorskip("rdkit")
 pytest.importorskip("openbabel")
 pytest.importorskip("pdbfixer")
-pytestmark = pytest.mark.skipif(not os.path.isfile(complexes.HIV_PROTEASE_PDB), reason="pymol-data not installed")
+pytestmark = pytest.mark.skipif(not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
 
 
 @pytest.fixture(scope="session")

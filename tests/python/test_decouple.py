@@ -53,39 +53,74 @@ def test_decoupled_ligand_can_move_freely(method, platform):
     assert numpy.abs(f_after[environment] - f_before[environment]).max() <= 10 * tol * scale
 
 
-@pytest.mark.parametrize("method", ["PME", "RF-periodic", "NoCutoff"])
-@pytest.mark.parametrize("lambdas", [(1.0, 1.0), (0.6, 0.3), (0.3, 0.0), (0.05, 0.8)])
-def test_lambda_derivatives_match_finite_differences(method, lambdas, platform):
-    if platform[1] in ("single", "mixed"):
-        pytest.skip("a finite difference of a whole-System single-precision energy is noise")
+def reference_difference(context, name, value):
+    """dU/dname by a finite difference of a double-precision (Reference) energy, inside [0, 1] (the force refuses a
+    lambda outside): central, or one-sided at an end. The energy is exactly quadratic in lambda_electrostatics, so
+    there a wide step (0.1) with second-order formulas is exact and keeps the rounding of the total energy
+    (~1e-11 kJ/mol) far below 1e-5; in lambda_sterics fourth-order formulas with a step of 1e-3."""
+    def at(x):
+        context.setParameter(name, x)
+        return energy(context)
+    quadratic = name == "lambda_electrostatics"
+    h = 0.1 if quadratic else 1e-3
+    try:
+        if value - 2 * h >= 0.0 and value + 2 * h <= 1.0:
+            if quadratic:
+                return (at(value + h) - at(value - h)) / (2 * h)
+            return (8 * (at(value + h) - at(value - h)) - (at(value + 2 * h) - at(value - 2 * h))) / (12 * h)
+        sign = 1.0 if value - 2 * h < 0.0 else -1.0
+        f = [at(value + sign * k * h) for k in range(5)]
+        if quadratic:
+            return sign * (-3 * f[0] + 4 * f[1] - f[2]) / (2 * h)
+        return sign * (-25 * f[0] + 48 * f[1] - 36 * f[2] + 16 * f[3] - 3 * f[4]) / (12 * h)
+    finally:
+        context.setParameter(name, value)
+
+
+@pytest.mark.parametrize("method", ["PME", "PME-switch", "RF-periodic", "RF-nonperiodic", "NoCutoff"])
+@pytest.mark.parametrize("lambdas", [(1.0, 1.0), (0.6, 0.3), (0.3, 0.0), (0.05, 0.8), (0.0, 0.0)])
+def test_lambda_derivatives_match_a_double_precision_difference(method, lambdas, platform):
+    """lambda_derivatives on every platform and precision equals a double-precision finite difference of the
+    Reference platform's energy at the same positions to 1e-5 relative: lambda_electrostatics through the exact
+    NonbondedForce quadratic (B + 2 C lambda, in double on the host), lambda_sterics from the force's kernel."""
     test, _, context = contexts(method, platform)
+    # The Reference System with this Context's PME grid and alpha (OpenCL picks other grid sizes than Reference).
+    system = copy.deepcopy(test.system)
+    nb = next(f for f in system.getForces() if isinstance(f, openmm.NonbondedForce))
+    if nb.getNonbondedMethod() == openmm.NonbondedForce.PME:
+        platform_nb = next(f for f in context.getSystem().getForces() if isinstance(f, openmm.NonbondedForce))
+        energy(context)  # OpenMM's CPU platform answers the next question only after a first evaluation
+        nb.setPMEParameters(*platform_nb.getPMEParametersInContext(context))
+    reference = make_context(openmmligand.decouple(system, test.ligand_atoms), ("Reference", None))
+    # The positions the platform holds (single precision rounds them): the derivative is of the energy there.
+    reference.setPositions(context.getState(getPositions=True).getPositions(asNumpy=True))
     for name, value in zip(LAMBDAS, lambdas):
         context.setParameter(name, value)
+        reference.setParameter(name, value)
     analytic = openmmligand.lambda_derivatives(context)
     for name, value in zip(LAMBDAS, lambdas):
-        # On CPU, PME runs in single precision, so a tiny step in lambda_electrostatics differences noise;
-        # the energy is quadratic in it, where a wide central (or one-sided 3-point) difference is still exact.
-        h = 1e-4 if (platform[0] == "Reference" or name == "lambda_sterics") else 0.1
-        lo, hi = max(0.0, value - h), min(1.0, value + h)
-        context.setParameter(name, hi)
-        e_hi = energy(context)
-        context.setParameter(name, lo)
-        e_lo = energy(context)
-        context.setParameter(name, value)
-        numeric = (e_hi - e_lo) / (hi - lo)
-        if lo == value or hi == value:  # one-sided at an end of [0, 1]: first order, allow its error
-            context.setParameter(name, value + (2 * h if lo == value else -2 * h))
-            e_far = energy(context)
-            context.setParameter(name, value)
-            e_mid = e_hi if lo == value else e_lo
-            numeric = (-3 * energy(context) + 4 * e_mid - e_far) / (2 * h) * (1 if lo == value else -1)
-        if platform[0] != "Reference" and name == "lambda_sterics" and 0.02 <= value <= 0.98:
-            numeric = lambda_difference(context, name, value, 1e-2, points=5)  # (see lambda_difference)
-        fd_tol = 2e-5 if platform[0] == "Reference" else 2e-3  # CPU: single-precision PME under the difference
-        assert analytic[name] == pytest.approx(numeric, rel=fd_tol, abs=fd_tol * 50), name
+        numeric = reference_difference(reference, name, value)
+        tol = 1e-5
+        assert analytic[name] == pytest.approx(numeric, rel=tol, abs=tol), (name, analytic[name], numeric)
     # lambda_derivatives left the Context as it found it.
     for name, value in zip(LAMBDAS, lambdas):
         assert context.getParameter(name) == value
+
+
+def test_lambda_derivatives_refuse_a_force_that_hides_its_derivative(platform):
+    """A Custom force that depends on a lambda but does not report its derivative: an error naming it, never a
+    derivative that silently leaves its share out."""
+    test = ligand_in_water("RF-periodic")
+    decoupled = openmmligand.decouple(test.system, test.ligand_atoms)
+    restraint = openmm.CustomExternalForce("lambda_sterics*k*x^2")
+    restraint.addGlobalParameter("lambda_sterics", 1.0)
+    restraint.addPerParticleParameter("k")
+    restraint.addParticle(test.ligand_atoms[0], [1.0])
+    decoupled.addForce(restraint)
+    context = make_context(decoupled, platform)
+    context.setPositions(test.positions)
+    with pytest.raises(openmm.OpenMMException, match="CustomExternalForce.*does not report its derivative"):
+        openmmligand.lambda_derivatives(context)
 
 
 def test_sterics_derivative_reported_by_the_force(platform):

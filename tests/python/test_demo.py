@@ -26,7 +26,7 @@ def check_report(output, states):
     return summary
 
 
-@pytest.mark.skipif(not os.path.isfile(complexes.HIV_PROTEASE_PDB), reason="pymol-data not installed")
+@pytest.mark.skipif(not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
 def test_demo_on_hiv_protease(tmp_path):
     """The README's main job: amprenavir in HIV-1 protease (the complex comes from the tests' shared cache)."""
     output = tmp_path / "report"
