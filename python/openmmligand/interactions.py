@@ -7,6 +7,7 @@ import weakref
 import numpy
 import pandas
 import openmm
+from openmm import app
 
 from typing import Optional
 
@@ -86,7 +87,7 @@ def _ewald_alpha(context):
     return 0.0
 
 
-def interaction_energies(context: openmm.Context, groups=None, topology: Optional[openmm.app.Topology] = None,
+def interaction_energies(context: openmm.Context, groups=None, topology: Optional[app.Topology] = None,
                          force: Optional[LigandCouplingForce] = None, lump_solvent: bool = True) -> pandas.DataFrame:
     """Interaction energy between the ligand and each environment group, for the Context's current positions.
 
@@ -159,7 +160,7 @@ class InteractionEnergyReporter:
     elec_full, elec, total_full, total; kJ/mol). Groups as for :func:`interaction_energies` (default: one per
     residue of ``topology``, solvent lumped)."""
 
-    def __init__(self, file, reportInterval: int, topology: Optional[openmm.app.Topology] = None, groups=None,
+    def __init__(self, file, reportInterval: int, topology: Optional[app.Topology] = None, groups=None,
                  lump_solvent: bool = True):
         """Open (or take) ``file`` and write the CSV header; report every ``reportInterval`` (> 0) steps."""
         self._interval = check_index(reportInterval, "reportInterval")
