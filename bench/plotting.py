@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """What the benchmark plots share: two series of bars side by side, each bar labelled with its value."""
+
 import numpy
 
 
@@ -12,7 +13,9 @@ def paired_bars(ax, rows, series, labels, ylabel, title):
         values = [r[key] for r in rows]
         bars = ax.bar(x + offset, values, 0.4, label=legend)
         for bar, value in zip(bars, values):
-            ax.annotate(f"{value:.2f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=7)
+            ax.annotate(
+                f"{value:.2f}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=7
+            )
     ax.set_xticks(x)
     ax.set_xticklabels(labels, fontsize=7)
     ax.set_ylabel(ylabel)

@@ -14,6 +14,7 @@ Modes: lambda fixed at 1, fixed at 0.5, and changed with Context.setParameter be
                                       # (1HPV, ~40k atoms, openmmligand.complexes), every platform with the kernel
     ./run bench --systems water --sizes 6000 40000 --platforms CPU --steps 50
 """
+
 import argparse
 import json
 import os
@@ -38,9 +39,11 @@ def custom_decoupling(system, ligand_atoms, alpha=0.5):
     index = next(i for i, f in enumerate(decoupled.getForces()) if openmmligand.LigandCouplingForce.isinstance(f))
     lcf = openmmligand.LigandCouplingForce.cast(decoupled.getForce(index))
     rc = lcf.getCutoffDistance().value_in_unit(unit.nanometer)
-    method = {lcf.NoCutoff: openmm.CustomNonbondedForce.NoCutoff,
-              lcf.CutoffNonPeriodic: openmm.CustomNonbondedForce.CutoffNonPeriodic,
-              lcf.CutoffPeriodic: openmm.CustomNonbondedForce.CutoffPeriodic}[lcf.getNonbondedMethod()]
+    method = {
+        lcf.NoCutoff: openmm.CustomNonbondedForce.NoCutoff,
+        lcf.CutoffNonPeriodic: openmm.CustomNonbondedForce.CutoffNonPeriodic,
+        lcf.CutoffPeriodic: openmm.CustomNonbondedForce.CutoffPeriodic,
+    }[lcf.getNonbondedMethod()]
     ligand = set(ligand_atoms)
     environment = set(range(system.getNumParticles())) - ligand
     mixing = "; epsij=sqrt(eps1*eps2); sigij=0.5*(sig1+sig2)"
@@ -127,8 +130,10 @@ def benchmark_systems(args):
     """(label, object with system/positions/ligand_atoms) for each system asked for, built when reached."""
     if "water" in args.systems:
         for size in args.sizes:
-            yield "ethanol-water", openmmligand.testsystems.ligand_in_water(box_edge=box_for_atoms(size),
-                                                                            constraints=app.HBonds)
+            yield (
+                "ethanol-water",
+                openmmligand.testsystems.ligand_in_water(box_edge=box_for_atoms(size), constraints=app.HBonds),
+            )
     if "hiv-protease" in args.systems:
         yield "1HPV", openmmligand.complexes.amprenavir_hiv_protease()
 
@@ -148,20 +153,36 @@ def platforms_with_kernel(names):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--systems", nargs="+", choices=["water", "hiv-protease"], default=["water", "hiv-protease"],
-                        help="water: ethanol in water boxes of --sizes atoms; hiv-protease: amprenavir in HIV-1 "
-                             "protease (1HPV) from openmmligand.complexes")
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=["water", "hiv-protease"],
+        default=["water", "hiv-protease"],
+        help="water: ethanol in water boxes of --sizes atoms; hiv-protease: amprenavir in HIV-1 "
+        "protease (1HPV) from openmmligand.complexes",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[6000], help="water: approximate atom counts")
     parser.add_argument("--platforms", nargs="*", default=None)
     parser.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
-    parser.add_argument("--switching-steps", type=int, default=20,
-                        help="timed steps with lambda changed every step (the custom route is slow there)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="measurements per cell, interleaved across formulations; the median is kept (on a "
-                             "shared machine single samples stray both ways)")
+    parser.add_argument(
+        "--switching-steps",
+        type=int,
+        default=20,
+        help="timed steps with lambda changed every step (the custom route is slow there)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="measurements per cell, interleaved across formulations; the median is kept (on a "
+        "shared machine single samples stray both ways)",
+    )
     parser.add_argument("--name", default="decoupling_cost")
-    parser.add_argument("--plot-only", metavar="JSON",
-                        help="summarize an earlier run's samples again, redraw its plot, print its table, and stop")
+    parser.add_argument(
+        "--plot-only",
+        metavar="JSON",
+        help="summarize an earlier run's samples again, redraw its plot, print its table, and stop",
+    )
     args = parser.parse_args()
     if args.plot_only:
         with open(args.plot_only) as source:
@@ -176,13 +197,22 @@ def main():
 
     results = {"host": host.node(), "cpu_count": os.cpu_count(), "openmm": openmm.__version__, "rows": []}
     for label, test in benchmark_systems(args):
-        systems = {"plain": test.system, "decoupled": openmmligand.decouple(test.system, test.ligand_atoms),
-                   "custom": custom_decoupling(test.system, test.ligand_atoms)}
+        systems = {
+            "plain": test.system,
+            "decoupled": openmmligand.decouple(test.system, test.ligand_atoms),
+            "custom": custom_decoupling(test.system, test.ligand_atoms),
+        }
         atoms = test.system.getNumParticles()
         for platform_name, precision in platforms_with_kernel(args.platforms):
             for mode in ("lambda=1", "lambda=0.5", "switching"):
-                row = {"system": label, "atoms": atoms, "ligand_atoms": len(test.ligand_atoms), "platform": platform_name,
-                       "precision": precision, "mode": mode}
+                row = {
+                    "system": label,
+                    "atoms": atoms,
+                    "ligand_atoms": len(test.ligand_atoms),
+                    "platform": platform_name,
+                    "precision": precision,
+                    "mode": mode,
+                }
                 steps = args.switching_steps if mode == "switching" else args.steps
                 # Interleave the formulations so that drifts of the machine hit all of them alike.
                 samples = {name: [] for name in systems}
@@ -197,10 +227,13 @@ def main():
                     row[f"{name}_cpu_samples_ms"] = [float(v) for v in cpu_samples[name]]
                 summarize(row)
                 results["rows"].append(row)
-                print(f"{atoms:6d} atoms {platform_name:7s} {mode:10s} plain {row['plain_ms']:8.2f} ms  "
-                      f"decoupled {row['decoupled_ms']:8.2f} ms ({row['decoupled_over_plain']:.3f}x, CPU time "
-                      f"{row['decoupled_over_plain_cpu_time']:.3f}x)  custom {row['custom_ms']:8.2f} ms "
-                      f"({row['custom_over_plain']:.3f}x, CPU time {row['custom_over_plain_cpu_time']:.3f}x)", flush=True)
+                print(
+                    f"{atoms:6d} atoms {platform_name:7s} {mode:10s} plain {row['plain_ms']:8.2f} ms  "
+                    f"decoupled {row['decoupled_ms']:8.2f} ms ({row['decoupled_over_plain']:.3f}x, CPU time "
+                    f"{row['decoupled_over_plain_cpu_time']:.3f}x)  custom {row['custom_ms']:8.2f} ms "
+                    f"({row['custom_over_plain']:.3f}x, CPU time {row['custom_over_plain_cpu_time']:.3f}x)",
+                    flush=True,
+                )
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", args.name + ".json")
     with open(path, "w") as out:
@@ -212,30 +245,46 @@ def main():
 
 def markdown_table(results):
     """The results as the README's table."""
-    lines = ["| system | atoms | platform | lambda | plain ms/step | decoupled ms/step | decoupled / plain (wall; CPU time) "
-             "| Custom route / plain (wall; CPU time) |",
-             "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| system | atoms | platform | lambda | plain ms/step | decoupled ms/step | decoupled / plain (wall; CPU time) "
+        "| Custom route / plain (wall; CPU time) |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
-        cpu = lambda key: f"; {r[key]:.3f}" if key in r else ""
-        lines.append(f"| {r.get('system', 'ethanol-water')} | {r['atoms']} | {platform} | {r['mode']} | {r['plain_ms']:.2f} | {r['decoupled_ms']:.2f} | "
-                     f"**{r['decoupled_over_plain']:.3f}**{cpu('decoupled_over_plain_cpu_time')} | "
-                     f"{r['custom_over_plain']:.3f}{cpu('custom_over_plain_cpu_time')} |")
+
+        def cpu(key, r=r):
+            return f"; {r[key]:.3f}" if key in r else ""
+
+        lines.append(
+            f"| {r.get('system', 'ethanol-water')} | {r['atoms']} | {platform} | {r['mode']} | {r['plain_ms']:.2f} | {r['decoupled_ms']:.2f} | "
+            f"**{r['decoupled_over_plain']:.3f}**{cpu('decoupled_over_plain_cpu_time')} | "
+            f"{r['custom_over_plain']:.3f}{cpu('custom_over_plain_cpu_time')} |"
+        )
     return "\n".join(lines)
 
 
 def plot(results, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     rows = results["rows"]
-    labels = [f"{r.get('system', 'ethanol-water')}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}\n{r['mode']}"
-              for r in rows]
+    labels = [
+        f"{r.get('system', 'ethanol-water')}\n{r['atoms'] / 1000:.1f}k atoms\n{r['platform']}\n{r['mode']}"
+        for r in rows
+    ]
     fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(rows)), 4.5))
-    paired_bars(ax, rows, (("decoupled_over_plain", "openmmligand.decouple"), ("custom_over_plain", "CustomNonbondedForce route")),
-                labels, "time per step / plain system",
-                f"Cost of decoupling a ligand (1 = as fast as the plain system; OpenMM {results['openmm']}, "
-                f"{results['cpu_count']} cores)")
+    paired_bars(
+        ax,
+        rows,
+        (("decoupled_over_plain", "openmmligand.decouple"), ("custom_over_plain", "CustomNonbondedForce route")),
+        labels,
+        "time per step / plain system",
+        f"Cost of decoupling a ligand (1 = as fast as the plain system; OpenMM {results['openmm']}, "
+        f"{results['cpu_count']} cores)",
+    )
     ax.axhline(1.0, color="black", lw=0.8)
     ax.set_ylim(0, max(max(r["custom_over_plain"], r["decoupled_over_plain"]) for r in rows) * 1.15)
     fig.tight_layout()

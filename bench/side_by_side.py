@@ -10,6 +10,7 @@ Reads results of run_benchmarks.py (decoupled / plain per cell) or of state_ener
 interaction_energies per evaluation), prints a markdown table with the two ratios per cell, and writes a plot
 bench/results/<name>.png.
 """
+
 import argparse
 import json
 import os
@@ -26,11 +27,16 @@ def cells(results):
         for r in results["rows"]:
             platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
             out[f"{r.get('system', 'water')} {platform} {r['mode']}"] = (
-                r["decoupled_over_plain"], r.get("decoupled_over_plain_cpu_time"))
+                r["decoupled_over_plain"],
+                r.get("decoupled_over_plain_cpu_time"),
+            )
         return out, ("decoupled / plain", "(CPU time)")
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r.get("precision") else "")
-        out[f"{r['system']} {platform}"] = (r["state_energies_over_evaluation"], r["interaction_energies_over_evaluation"])
+        out[f"{r['system']} {platform}"] = (
+            r["state_energies_over_evaluation"],
+            r["interaction_energies_over_evaluation"],
+        )
     return out, ("state_energies K=20 / evaluation", "interaction_energies / evaluation")
 
 
@@ -53,12 +59,21 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: |")
     fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
     for k in keys:
-        print(f"| {k} | **{fmt(cells_a[k][0])}** | **{fmt(cells_b[k][0])}** | {fmt(cells_a[k][1])} | {fmt(cells_b[k][1])} |")
+        print(
+            f"| {k} | **{fmt(cells_a[k][0])}** | **{fmt(cells_b[k][0])}** | {fmt(cells_a[k][1])} | {fmt(cells_b[k][1])} |"
+        )
     import matplotlib.pyplot as plt
+
     rows = [{"a": cells_a[k][0], "b": cells_b[k][0]} for k in keys]
     figure, ax = plt.subplots(figsize=(max(6, 0.9 * len(keys)), 4))
-    paired_bars(ax, rows, [("a", label_a), ("b", label_b)], [k.replace(" (", "(").replace(" ", "\n") for k in keys], names[0],
-                f"{names[0]}: {label_a} and {label_b}")
+    paired_bars(
+        ax,
+        rows,
+        [("a", label_a), ("b", label_b)],
+        [k.replace(" (", "(").replace(" ", "\n") for k in keys],
+        names[0],
+        f"{names[0]}: {label_a} and {label_b}",
+    )
     figure.tight_layout()
     path = os.path.join(HERE, "results", args.name + ".png")
     figure.savefig(path, dpi=120)

@@ -2,6 +2,7 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Print the prefix of the OpenMM this interpreter uses (empty for Debian's, whose library is in the system's
 library directory) and its version, one per line. Used by cmake/FindOpenMMInstall.cmake."""
+
 import os
 import sys
 import sysconfig

@@ -5,6 +5,7 @@
 Run from a built tree with ./run (which sets PYTHONPATH), or after `cmake --install`:
     /usr/bin/python3 examples/decouple_ligand_in_water.py
 """
+
 import openmm
 from openmm import app, unit
 
@@ -27,6 +28,8 @@ for lambda_sterics, lambda_electrostatics in [(1.0, 1.0), (1.0, 0.0), (0.5, 0.0)
     simulation.step(250)
     energy = simulation.context.getState(getEnergy=True).getPotentialEnergy()
     derivatives = openmmligand.lambda_derivatives(simulation.context)
-    print(f"lambda_sterics={lambda_sterics:.2f} lambda_electrostatics={lambda_electrostatics:.2f}  "
-          f"U={energy.value_in_unit(unit.kilojoule_per_mole):10.1f} kJ/mol  "
-          f"dU/dls={derivatives['lambda_sterics']:8.2f}  dU/dle={derivatives['lambda_electrostatics']:8.2f}")
+    print(
+        f"lambda_sterics={lambda_sterics:.2f} lambda_electrostatics={lambda_electrostatics:.2f}  "
+        f"U={energy.value_in_unit(unit.kilojoule_per_mole):10.1f} kJ/mol  "
+        f"dU/dls={derivatives['lambda_sterics']:8.2f}  dU/dle={derivatives['lambda_electrostatics']:8.2f}"
+    )

@@ -92,7 +92,7 @@ struct TestSystem {
     std::vector<Vec3> positions;
     std::vector<double> charge, sigma, epsilon;
     std::vector<int> ligand;
-    std::vector<std::pair<int, int> > exclusions;
+    std::vector<std::pair<int, int>> exclusions;
 };
 
 /**
@@ -122,7 +122,8 @@ inline TestSystem makeTestSystem(double boxSize, bool triclinic, int numLigand =
         Vec3 p = centre + Vec3(0.15 * (i - 0.5 * numLigand), 0.05 * (i % 2), 0.03 * (i % 3));
         // One hydrogen-like atom with sigma = epsilon = 0 exercises the zero-parameter paths.
         bool bare = (i == numLigand - 1);
-        add(p, 0.4 * (uniform(rng) - 0.5), bare ? 0.0 : 0.25 + 0.1 * uniform(rng), bare ? 0.0 : 0.2 + 0.6 * uniform(rng));
+        add(p, 0.4 * (uniform(rng) - 0.5), bare ? 0.0 : 0.25 + 0.1 * uniform(rng),
+                bare ? 0.0 : 0.2 + 0.6 * uniform(rng));
         t.ligand.push_back(i);
     }
     for (int i = 0; i + 1 < numLigand; i++)
@@ -147,7 +148,7 @@ inline TestSystem makeTestSystem(double boxSize, bool triclinic, int numLigand =
     int nearest = numLigand;
     for (size_t j = numLigand; j < t.positions.size(); j++)
         if ((t.positions[j] - t.positions[0]).dot(t.positions[j] - t.positions[0]) <
-            (t.positions[nearest] - t.positions[0]).dot(t.positions[nearest] - t.positions[0]))
+                (t.positions[nearest] - t.positions[0]).dot(t.positions[nearest] - t.positions[0]))
             nearest = j;
     t.exclusions.push_back({0, nearest});
     double total = 0;
@@ -213,17 +214,18 @@ inline std::vector<Force*> customEquivalent(const TestSystem& t, const ForceSett
     }
     std::string sw = "1";
     if (s.switching && cutoff)
-        sw = "select(step(r-" + number(s.switchingDistance) + "), 1-10*t^3+15*t^4-6*t^5, 1); t=(r-" + number(s.switchingDistance) +
-             ")/" + number(s.cutoff - s.switchingDistance);
+        sw = "select(step(r-" + number(s.switchingDistance) + "), 1-10*t^3+15*t^4-6*t^5, 1); t=(r-" +
+             number(s.switchingDistance) + ")/" + number(s.cutoff - s.switchingDistance);
     std::string lj = "4*epsij*x*(x-1)";
     std::string coupled = "lambda_sterics^" + number(s.a) + "*sw*" + lj;
     if (s.electrostatics == LigandCouplingForce::ReactionField)
         coupled += " + lambda_electrostatics*qq*(1/rel + " + number(krf) + "*rel^2 - " + number(crf) + ")";
-    coupled += "; x = sigij^6/(" + number(s.alpha) + "*(1-lambda_sterics)^" + number(s.b) + "*sigij^" + number(s.c) + " + r^" +
-               number(s.c) + ")^(6/" + number(s.c) + ")";
-    coupled += "; rel = (" + number(s.beta) + "*(1-lambda_electrostatics)^" + number(s.e) + "*sigij^" + number(s.f) + " + r^" +
-               number(s.f) + ")^(1/" + number(s.f) + ")";
-    std::string common = "; sw = " + sw + "; qq = " + number(ONE_4PI_EPS0) + "*q1*q2; epsij = sqrt(eps1*eps2); sigij = 0.5*(sig1+sig2)";
+    coupled += "; x = sigij^6/(" + number(s.alpha) + "*(1-lambda_sterics)^" + number(s.b) + "*sigij^" + number(s.c) +
+               " + r^" + number(s.c) + ")^(6/" + number(s.c) + ")";
+    coupled += "; rel = (" + number(s.beta) + "*(1-lambda_electrostatics)^" + number(s.e) + "*sigij^" + number(s.f) +
+               " + r^" + number(s.f) + ")^(1/" + number(s.f) + ")";
+    std::string common = "; sw = " + sw + "; qq = " + number(ONE_4PI_EPS0) +
+                         "*q1*q2; epsij = sqrt(eps1*eps2); sigij = 0.5*(sig1+sig2)";
     std::string internal = "sw*4*epsij*x*(x-1); x = (sigij/r)^6";
     std::vector<Force*> forces;
     std::set<int> ligand(t.ligand.begin(), t.ligand.end()), environment;
@@ -247,8 +249,9 @@ inline std::vector<Force*> customEquivalent(const TestSystem& t, const ForceSett
             f->addExclusion(ex.first, ex.second);
         f->addInteractionGroup(ligand, pass == 0 ? environment : ligand);
         f->setNonbondedMethod(s.method == LigandCouplingForce::NoCutoff ? CustomNonbondedForce::NoCutoff
-                              : s.method == LigandCouplingForce::CutoffNonPeriodic ? CustomNonbondedForce::CutoffNonPeriodic
-                              : CustomNonbondedForce::CutoffPeriodic);
+                              : s.method == LigandCouplingForce::CutoffNonPeriodic
+                                      ? CustomNonbondedForce::CutoffNonPeriodic
+                                      : CustomNonbondedForce::CutoffPeriodic);
         f->setCutoffDistance(s.cutoff);
         forces.push_back(f);
     }

@@ -33,7 +33,8 @@ protected:
     }
 };
 
-static const std::vector<std::pair<double, double> > lambdas = {{1.0, 1.0}, {0.5, 0.3}, {0.2, 1.0}, {1.0, 0.0}, {0.0, 0.0}};
+static const std::vector<std::pair<double, double>> lambdas = {
+        {1.0, 1.0}, {0.5, 0.3}, {0.2, 1.0}, {1.0, 0.0}, {0.0, 0.0}};
 
 static void expectClose(double expected, double actual, double tolerance, double scale, const std::string& what) {
     EXPECT_NEAR(expected, actual, tolerance * std::max(std::fabs(expected), scale)) << what;
@@ -46,7 +47,8 @@ TEST_P(LigandCouplingForceTest, MatchesCustomNonbondedForceFormulation) {
         bool triclinic;
     };
     std::vector<Case> cases;
-    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic, LigandCouplingForce::CutoffPeriodic}) {
+    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic,
+                 LigandCouplingForce::CutoffPeriodic}) {
         ForceSettings s;
         s.method = method;
         cases.push_back({"plain", s, false});
@@ -78,14 +80,16 @@ TEST_P(LigandCouplingForceTest, MatchesCustomNonbondedForceFormulation) {
         std::unique_ptr<System> custom(systemWith(t, customEquivalent(t, c.settings)));
         for (auto lambda : lambdas) {
             std::stringstream label;
-            label << c.name << ", method " << c.settings.method << ", lambda (" << lambda.first << ", " << lambda.second << ")";
+            label << c.name << ", method " << c.settings.method << ", lambda (" << lambda.first << ", " << lambda.second
+                  << ")";
             Evaluation expected = reference(*custom, t.positions, lambda.first, lambda.second);
             Evaluation actual = run(*ours, t.positions, lambda.first, lambda.second);
             expectClose(expected.energy, actual.energy, config().tolerance(), 1.0, label.str() + ": energy");
-            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().tolerance()) << label.str() << ": forces";
+            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().tolerance())
+                    << label.str() << ": forces";
             for (const char* name : {"lambda_sterics", "lambda_electrostatics"})
                 expectClose(expected.derivatives[name], actual.derivatives[name], config().tolerance(), 1.0,
-                            label.str() + ": d/d" + name);
+                        label.str() + ": d/d" + name);
         }
     }
 }
@@ -93,7 +97,8 @@ TEST_P(LigandCouplingForceTest, MatchesCustomNonbondedForceFormulation) {
 TEST_P(LigandCouplingForceTest, RestoresNonbondedForceAtFullCoupling) {
     // NonbondedForce with the ligand's epsilons zeroed, plus LigandCouplingForce carrying the ligand's
     // Lennard-Jones (inter and intra) and its dispersion share, must equal the original NonbondedForce.
-    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic, LigandCouplingForce::CutoffPeriodic})
+    for (auto method : {LigandCouplingForce::NoCutoff, LigandCouplingForce::CutoffNonPeriodic,
+                 LigandCouplingForce::CutoffPeriodic})
         for (bool switching : {false, true}) {
             TestSystem t = makeTestSystem(3.0, method == LigandCouplingForce::CutoffPeriodic && switching);
             ForceSettings s;
@@ -121,7 +126,8 @@ TEST_P(LigandCouplingForceTest, RestoresNonbondedForceAtFullCoupling) {
             std::stringstream label;
             label << "method " << method << (switching ? ", switching" : "");
             expectClose(expected.energy, actual.energy, config().nonbondedTolerance(), 1.0, label.str() + ": energy");
-            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().nonbondedTolerance()) << label.str();
+            EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().nonbondedTolerance())
+                    << label.str();
         }
 }
 
@@ -208,7 +214,8 @@ TEST_P(LigandCouplingForceTest, DecoupledLigandFeelsNoEnvironment) {
     for (int i : t.ligand)
         moved[i] += Vec3(0.37, -0.52, 0.81);
     Evaluation after = run(*system, moved, 0.0, 0.0);
-    EXPECT_NEAR(before.energy, after.energy, config().isDouble() ? 1e-10 : 1e-5 * std::max(1.0, std::fabs(before.energy)));
+    EXPECT_NEAR(
+            before.energy, after.energy, config().isDouble() ? 1e-10 : 1e-5 * std::max(1.0, std::fabs(before.energy)));
     for (size_t i = t.ligand.size(); i < t.positions.size(); i++)
         EXPECT_NEAR(0.0, std::sqrt(after.forces[i].dot(after.forces[i])), 1e-12) << "environment particle " << i;
     // The ligand-internal Lennard-Jones is still there: the energy is not zero.
@@ -258,7 +265,7 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
     const std::vector<double> states_e = {1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.3, 0.9};
     for (int setup : {0, 1, 2, 3, 4}) {
         bool offsets = (setup != 0), pme = (setup == 1 || setup == 4), ewald = (setup == 3);
-        TestSystem t = makeTestSystem(3.0, !ewald);  // OpenMM's Ewald needs a rectangular box
+        TestSystem t = makeTestSystem(3.0, !ewald); // OpenMM's Ewald needs a rectangular box
         ForceSettings s;
         s.electrostatics = pme ? LigandCouplingForce::NoElectrostatics : LigandCouplingForce::ReactionField;
         s.beta = pme ? 0.0 : 0.4;
@@ -266,8 +273,10 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
         LigandCouplingForce* force = makeForce(t, s);
         force->setForceGroup(setup == 0 ? 1 : 0);
         NonbondedForce* nb = new NonbondedForce();
-        nb->setNonbondedMethod(setup == 4 ? NonbondedForce::LJPME : pme ? NonbondedForce::PME :
-                               ewald ? NonbondedForce::Ewald : NonbondedForce::CutoffPeriodic);
+        nb->setNonbondedMethod(setup == 4 ? NonbondedForce::LJPME
+                               : pme      ? NonbondedForce::PME
+                               : ewald    ? NonbondedForce::Ewald
+                                          : NonbondedForce::CutoffPeriodic);
         nb->setCutoffDistance(s.cutoff);
         nb->addGlobalParameter("lambda_electrostatics", 1.0);
         for (size_t i = 0; i < t.charge.size(); i++) {
@@ -300,7 +309,7 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
         }
         for (size_t k = 0; k < states_s.size(); k++)
             expectClose(expected[k], energies[k], 2 * config().nonbondedTolerance(), scale,
-                        "set-up " + std::to_string(setup) + ", state " + std::to_string(k));
+                    "set-up " + std::to_string(setup) + ", state " + std::to_string(k));
     }
 }
 
@@ -363,16 +372,18 @@ TEST_P(LigandCouplingForceTest, InteractionEnergiesSumToTheForcesOwnTerms) {
 }
 
 static void expectMatchesReference(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
-                                   double ls, double le, const std::string& label, double extraEnergyTolerance = 0) {
+        double ls, double le, const std::string& label, double extraEnergyTolerance = 0) {
     VerletIntegrator i1(0.001), i2(0.001);
     std::unique_ptr<Context> context(makeContext(system, config, i1));
     Context reference(system, i2, Platform::getPlatformByName("Reference"));
     context->setPositions(positions);
     reference.setPositions(positions);
     Evaluation expected = evaluate(reference, ls, le), actual = evaluate(*context, ls, le);
-    EXPECT_NEAR(expected.energy, actual.energy, config.tolerance() * std::max(1.0, std::fabs(expected.energy)) + extraEnergyTolerance)
+    EXPECT_NEAR(expected.energy, actual.energy,
+            config.tolerance() * std::max(1.0, std::fabs(expected.energy)) + extraEnergyTolerance)
             << label;
-    EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config.tolerance() + extraEnergyTolerance) << label;
+    EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config.tolerance() + extraEnergyTolerance)
+            << label;
 }
 
 TEST_P(LigandCouplingForceTest, LigandStraddlingThePeriodicBoundary) {
@@ -395,7 +406,7 @@ TEST_P(LigandCouplingForceTest, LigandStraddlingThePeriodicBoundary) {
         std::unique_ptr<System> system(systemWith(t, {makeForce(t, s)}));
         for (auto lambda : lambdas)
             expectMatchesReference(*system, t.positions, config(), lambda.first, lambda.second,
-                                   triclinic ? "triclinic, straddling" : "rectangular, straddling");
+                    triclinic ? "triclinic, straddling" : "rectangular, straddling");
     }
 }
 
@@ -410,7 +421,8 @@ TEST_P(LigandCouplingForceTest, NoEnvironmentAtomInRange) {
     for (size_t j = 0; j < t.positions.size(); j++) {
         bool far = true;
         for (int i : t.ligand)
-            far &= (j == (size_t) i) || std::sqrt((t.positions[j] - t.positions[i]).dot(t.positions[j] - t.positions[i])) > 1.2;
+            far &= (j == (size_t) i) ||
+                   std::sqrt((t.positions[j] - t.positions[i]).dot(t.positions[j] - t.positions[i])) > 1.2;
         if (far || j < t.ligand.size())
             keep.push_back(j);
     }
@@ -458,8 +470,11 @@ TEST_P(LigandCouplingForceTest, EnvironmentAtomExactlyAtTheCutoff) {
     Evaluation expected = reference(*custom, positions, 0.6, 0.6);
     Evaluation actual = run(*ours, positions, 0.6, 0.6);
     // Single precision may round the pair at the cutoff either way: allow its (truncated) energy then.
-    double atCutoff = config().isDouble() ? 0.0 : 0.6 * 4 * 0.5 * (std::pow(0.3, 12) - std::pow(0.3, 6)) + 0.6 * ONE_4PI_EPS0 * 0.125;
-    EXPECT_NEAR(expected.energy, actual.energy, config().tolerance() * std::fabs(expected.energy) + std::fabs(atCutoff));
+    double atCutoff = config().isDouble()
+                              ? 0.0
+                              : 0.6 * 4 * 0.5 * (std::pow(0.3, 12) - std::pow(0.3, 6)) + 0.6 * ONE_4PI_EPS0 * 0.125;
+    EXPECT_NEAR(
+            expected.energy, actual.energy, config().tolerance() * std::fabs(expected.energy) + std::fabs(atCutoff));
 }
 
 TEST_P(LigandCouplingForceTest, PairSearchFollowsMovingAtoms) {
@@ -503,12 +518,12 @@ TEST_P(LigandCouplingForceTest, SeveralDevicesInOneContext) {
     EXPECT_NEAR(expected.energy, actual.energy, config().tolerance() * std::fabs(expected.energy));
     EXPECT_LT(relativeForceError(actual.forces, expected.forces), 10 * config().tolerance());
     EXPECT_NEAR(expected.derivatives["lambda_sterics"], actual.derivatives["lambda_sterics"],
-                config().tolerance() * std::max(1.0, std::fabs(expected.derivatives["lambda_sterics"])));
+            config().tolerance() * std::max(1.0, std::fabs(expected.derivatives["lambda_sterics"])));
 }
 
 /** Expects creating a Context (or evaluating it) to throw an OpenMMException whose message contains text. */
 static void expectRejected(System& system, const std::vector<Vec3>& positions, const PlatformConfig& config,
-                           const std::string& text, double lambdaSterics = 1.0) {
+        const std::string& text, double lambdaSterics = 1.0) {
     VerletIntegrator integrator(0.001);
     try {
         std::unique_ptr<Context> context(makeContext(system, config, integrator));
@@ -532,15 +547,32 @@ TEST_P(LigandCouplingForceTest, RejectsBadInput) {
         expectRejected(*system, t.positions, config(), text, ls);
     };
     int n = t.charge.size();
-    check([&](LigandCouplingForce& f) { f.setLigandParticles({0, 1, n}); }, "ligand particle index out of range: " + std::to_string(n));
+    check(
+            [&](LigandCouplingForce& f) {
+                f.setLigandParticles({0, 1, n});
+            },
+            "ligand particle index out of range: " + std::to_string(n));
     check([&](LigandCouplingForce& f) { f.setLigandParticles({0, 1, 1}); }, "duplicate ligand particle index: 1");
     check([&](LigandCouplingForce& f) { f.setLigandParticles({}); }, "the ligand is empty");
-    check([&](LigandCouplingForce& f) { f.setEnvironmentParticles({7, 8, 2}); }, "particle 2 is in both the ligand and the environment");
-    check([&](LigandCouplingForce& f) { f.setEnvironmentParticles({7, -1}); }, "environment particle index out of range: -1");
+    check(
+            [&](LigandCouplingForce& f) {
+                f.setEnvironmentParticles({7, 8, 2});
+            },
+            "particle 2 is in both the ligand and the environment");
+    check(
+            [&](LigandCouplingForce& f) {
+                f.setEnvironmentParticles({7, -1});
+            },
+            "environment particle index out of range: -1");
     check([&](LigandCouplingForce& f) { f.setCutoffDistance(1.6); }, "is larger than half the smallest box width");
     check([&](LigandCouplingForce& f) { f.addExclusion(3, n + 5); }, "refers to particle out of range");
     check([&](LigandCouplingForce& f) { f.addParticle(0, 0.3, 0.1); }, "particles but the System has");
-    check([&](LigandCouplingForce& f) { f.setUseSwitchingFunction(true); f.setSwitchingDistance(1.2); }, "switching distance");
+    check(
+            [&](LigandCouplingForce& f) {
+                f.setUseSwitchingFunction(true);
+                f.setSwitchingDistance(1.2);
+            },
+            "switching distance");
     check([&](LigandCouplingForce& f) { f.addEnergyParameterDerivative("lambda_other"); }, "lambda_other");
     check([&](LigandCouplingForce&) {}, "must lie in [0, 1], but it is 1.5", 1.5);
     check([&](LigandCouplingForce&) {}, "must lie in [0, 1], but it is -0.1", -0.1);
@@ -556,4 +588,4 @@ TEST_P(LigandCouplingForceTest, RejectsBadInput) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPlatforms, LigandCouplingForceTest, ::testing::ValuesIn(availablePlatforms()),
-                         [](const ::testing::TestParamInfo<PlatformConfig>& info) { return info.param.label(); });
+        [](const ::testing::TestParamInfo<PlatformConfig>& info) { return info.param.label(); });

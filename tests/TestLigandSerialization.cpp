@@ -110,7 +110,7 @@ TEST(LigandSerialization, RoundTripInsideASystem) {
     std::unique_ptr<System> copy(XmlSerializer::deserialize<System>(buffer));
     ASSERT_EQ(copy->getNumForces(), 1);
     expectEqualForces(dynamic_cast<const LigandCouplingForce&>(system.getForce(0)),
-                      dynamic_cast<const LigandCouplingForce&>(copy->getForce(0)));
+            dynamic_cast<const LigandCouplingForce&>(copy->getForce(0)));
 }
 
 TEST(LigandSerialization, ReadsVersionOne) {
@@ -151,9 +151,12 @@ TEST(LigandSerialization, RejectsMalformedInput) {
     }
     catch (const OpenMMException& e) {
         // The message names who wrote it and who reads it.
-        std::string who = std::string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion();
-        EXPECT_NE(std::string(e.what()).find("unsupported serialization version 99, written by " + who + "; this is " + who),
-                  std::string::npos) << e.what();
+        std::string who =
+                std::string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion();
+        EXPECT_NE(std::string(e.what()).find(
+                          "unsupported serialization version 99, written by " + who + "; this is " + who),
+                std::string::npos)
+                << e.what();
     }
     // A required attribute missing.
     std::string missing = xml;

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> missing;
     for (const std::string& name : split(OPENMMLIGAND_BUILT_PLATFORMS, ',')) {
         if (!platformLoaded(name))
-            std::cerr << "OpenMM has no " << name << " platform here: its openmm-ligand plugin is not tested" << std::endl;
+            std::cerr << "OpenMM has no " << name << " platform here: its openmm-ligand plugin is not tested"
+                      << std::endl;
         else if (!OpenMM::Platform::getPlatformByName(name).supportsKernels({"CalcLigandCouplingForce"}))
             missing.push_back(name);
     }

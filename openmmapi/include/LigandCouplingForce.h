@@ -316,7 +316,7 @@ public:
      * @return the System's potential energy in each state (kJ/mol)
      */
     std::vector<double> getStateEnergies(OpenMM::Context& context, const std::vector<double>& lambdaSterics,
-                                         const std::vector<double>& lambdaElectrostatics);
+            const std::vector<double>& lambdaElectrostatics);
     /**
      * The exact derivatives of the whole System's potential energy in a Context with respect to this force's two
      * lambdas, at the Context's current positions and lambdas: {dU/dlambda_sterics, dU/dlambda_electrostatics}, in
@@ -353,14 +353,16 @@ public:
      * @param ewaldAlpha       the Ewald screening parameter (1/nm) for PME/Ewald Systems, 0 otherwise
      * @return 4 numGroups energies (kJ/mol), as described
      */
-    std::vector<double> getInteractionEnergies(OpenMM::Context& context, const std::vector<int>& particleGroups,
-                                               int numGroups, double ewaldAlpha = 0.0);
+    std::vector<double> getInteractionEnergies(
+            OpenMM::Context& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha = 0.0);
     /** Whether this force uses periodic boundary conditions (true for CutoffPeriodic). */
     bool usesPeriodicBoundaryConditions() const {
         return nonbondedMethod == CutoffPeriodic;
     }
+
 protected:
     OpenMM::ForceImpl* createImpl() const;
+
 private:
     struct ParticleInfo {
         double charge, sigma, epsilon;
@@ -368,7 +370,7 @@ private:
     void checkParticle(int index, const char* what) const;
     std::vector<ParticleInfo> particles;
     std::vector<int> ligand, environment;
-    std::vector<std::pair<int, int> > exclusions;
+    std::vector<std::pair<int, int>> exclusions;
     NonbondedMethod nonbondedMethod;
     ElectrostaticsMode electrostaticsMode;
     double cutoffDistance, switchingDistance, reactionFieldDielectric;

@@ -22,7 +22,8 @@ public:
     static std::string Name() {
         return "CalcLigandCouplingForce";
     }
-    CalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    CalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform)
+        : OpenMM::KernelImpl(name, platform) {
     }
     /**
      * Initialize the kernel.
@@ -31,7 +32,8 @@ public:
      * @param force                  the LigandCouplingForce it evaluates (already validated)
      * @param dispersionCoefficient  the ligand's share of the dispersion correction, in kJ/mol nm^3 (0 if unused)
      */
-    virtual void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
+    virtual void initialize(
+            const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
     /**
      * Add the forces to the platform's force buffer and the dU/dlambda to its parameter derivatives.
      *
@@ -43,17 +45,17 @@ public:
      * current positions, in one pass over the pairs. Nothing in the Context changes: no force, energy or
      * derivative buffer is touched.
      */
-    virtual std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
-                                                     const std::vector<double>& lambdaElectrostatics) = 0;
+    virtual std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context,
+            const std::vector<double>& lambdaSterics, const std::vector<double>& lambdaElectrostatics) = 0;
     /**
      * Ligand–group interaction energies (see LigandCouplingForce::getInteractionEnergies), 4 per group, for the
      * Context's current positions. particleGroups has been checked (one entry per particle, -1 .. numGroups-1).
      */
-    virtual std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
-                                                           int numGroups, double ewaldAlpha) = 0;
+    virtual std::vector<double> computeInteractionEnergies(
+            OpenMM::ContextImpl& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha) = 0;
     /** Copy the parameters that updateParametersInContext() may change (see there). */
-    virtual void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                         double dispersionCoefficient) = 0;
+    virtual void copyParametersToContext(
+            OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
 };
 
 } // namespace OpenMMLigand

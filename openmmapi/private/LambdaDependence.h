@@ -26,11 +26,11 @@ public:
     static const int NOT_POLYNOMIAL = 1000;
     /** One force of the System other than the owner that depends on a lambda. */
     struct DependentForce {
-        int index;              ///< its index in the System
-        int group;              ///< its force group
-        std::string kind;       ///< e.g. "CustomBondForce 'LigandInternalElectrostatics'", for messages
-        bool nonbondedOffsets;  ///< a NonbondedForce whose charge offsets follow lambda_electrostatics
-        int stericsDegree;      ///< polynomial degree in lambda_sterics (0: independent)
+        int index;             ///< its index in the System
+        int group;             ///< its force group
+        std::string kind;      ///< e.g. "CustomBondForce 'LigandInternalElectrostatics'", for messages
+        bool nonbondedOffsets; ///< a NonbondedForce whose charge offsets follow lambda_electrostatics
+        int stericsDegree;     ///< polynomial degree in lambda_sterics (0: independent)
         int electrostaticsDegree;
         bool reportsStericsDerivative, reportsElectrostaticsDerivative;
     };
@@ -60,6 +60,7 @@ public:
      * integer powers.
      */
     static int degree(const std::string& expression, const std::string& variable);
+
 private:
     std::vector<DependentForce> forces;
     std::vector<const OpenMM::NonbondedForce*> offsetNonbonded;

@@ -28,13 +28,13 @@ namespace OpenMMLigand {
  */
 struct LigandHostParameters {
     std::vector<double> charges, sigmas, epsilons;
-    std::vector<int> ligand;                       // particle indices
-    std::vector<int> environment;                  // particle indices
-    std::vector<char> isEnvironment;               // per particle
+    std::vector<int> ligand;         // particle indices
+    std::vector<int> environment;    // particle indices
+    std::vector<char> isEnvironment; // per particle
     /** For each particle, the ligand-local indices it is excluded from (CSR: start[p] .. start[p+1]). */
     std::vector<int> exclusionStart, exclusionLigandIndex;
     /** The ligand's own non-excluded pairs, as ligand-local indices. */
-    std::vector<std::pair<int, int> > internalPairs;
+    std::vector<std::pair<int, int>> internalPairs;
     std::unique_ptr<LigandPairSettings> settings;
     double dispersionCoefficient = 0, softcoreA = 1, cutoffDistance = 0;
     bool periodic = false, cutoff = false, includeInternal = false;
@@ -72,7 +72,7 @@ struct LigandHostParameters {
         std::vector<int> ligandIndex(n, -1);
         for (size_t i = 0; i < ligand.size(); i++)
             ligandIndex[ligand[i]] = i;
-        std::vector<std::vector<int> > excluded(n);
+        std::vector<std::vector<int>> excluded(n);
         for (int k = 0; k < force.getNumExclusions(); k++) {
             int p1, p2;
             force.getExclusionParticles(k, p1, p2);
@@ -115,8 +115,9 @@ struct LigandHostParameters {
         auto value = [&](const std::string& name) {
             auto found = parameters.find(name);
             if (found == parameters.end())
-                throwLigandError("the Context has no parameter '", name, "' (the force does not define its parameters, "
-                                 "setDefinesParameters, and no other force of the System does)");
+                throwLigandError("the Context has no parameter '", name,
+                        "' (the force does not define its parameters, "
+                        "setDefinesParameters, and no other force of the System does)");
             return found->second;
         };
         double ls = value(stericsName), le = value(electrostaticsName);
@@ -131,7 +132,8 @@ struct LigandHostParameters {
             return;
         double minWidth = std::min(box[0][0], std::min(box[1][1], box[2][2]));
         if (cutoffDistance > 0.5 * minWidth) {
-            throwLigandError("the cutoff (", cutoffDistance, " nm) is larger than half the smallest box width (", minWidth, " nm)");
+            throwLigandError("the cutoff (", cutoffDistance, " nm) is larger than half the smallest box width (",
+                    minWidth, " nm)");
         }
     }
 
@@ -141,7 +143,7 @@ struct LigandHostParameters {
             return std::make_pair(0.0, 0.0);
         double volume = box[0][0] * box[1][1] * box[2][2];
         return std::make_pair(std::pow(lambdaSterics, softcoreA) * dispersionCoefficient / volume,
-                              softcoreA * std::pow(lambdaSterics, softcoreA - 1.0) * dispersionCoefficient / volume);
+                softcoreA * std::pow(lambdaSterics, softcoreA - 1.0) * dispersionCoefficient / volume);
     }
 
     /** Add this force's dU/dlambda to the Context's derivatives, for the parameters that were requested. */

@@ -12,19 +12,19 @@
 namespace OpenMMLigand {
 
 /** OpenMM's Coulomb constant (kJ/mol nm / e^2), spelled as SimTKOpenMMRealType.h spells it (a platforms' header). */
-const double ONE_4PI_EPS0_LIGAND = 1.0 / (4.0 * M_PI * (1e-6 * 8.8541878128e-12 /
-        (1.602176634e-19 * 1.602176634e-19 * 6.02214076e23)));
+const double ONE_4PI_EPS0_LIGAND =
+        1.0 / (4.0 * M_PI * (1e-6 * 8.8541878128e-12 / (1.602176634e-19 * 1.602176634e-19 * 6.02214076e23)));
 
 /**
  * The pair potential of LigandCouplingForce written once, for the kernels that evaluate it on the host
  * (Reference now; the CPU kernel shares it). Distances in nm, energies in kJ/mol.
  */
 struct LigandPairSettings {
-    double alpha, a, b, c;      // Lennard-Jones softcore
-    double beta, e, f;          // electrostatic softcore
+    double alpha, a, b, c; // Lennard-Jones softcore
+    double beta, e, f;     // electrostatic softcore
     bool cutoff, switching, electrostatics;
     double cutoffDistance, switchingDistance;
-    double krf, crf;            // reaction-field constants (zero without a cutoff)
+    double krf, crf; // reaction-field constants (zero without a cutoff)
 
     explicit LigandPairSettings(const LigandCouplingForce& force) {
         alpha = force.getSoftcoreAlpha();
@@ -51,10 +51,10 @@ struct LigandPairSettings {
 
 /** The lambda-dependent factors, computed once per evaluation rather than per pair. */
 struct LigandLambdaFactors {
-    double stericsScale, dStericsScale;     // lambda_s^a and its derivative
-    double ljShift, dLjShift;               // alpha (1-lambda_s)^b and its derivative
-    double lambdaElec;                      // lambda_e
-    double elecShift, dElecShift;           // beta (1-lambda_e)^e and its derivative
+    double stericsScale, dStericsScale; // lambda_s^a and its derivative
+    double ljShift, dLjShift;           // alpha (1-lambda_s)^b and its derivative
+    double lambdaElec;                  // lambda_e
+    double elecShift, dElecShift;       // beta (1-lambda_e)^e and its derivative
 
     LigandLambdaFactors(const LigandPairSettings& s, double lambdaSterics, double lambdaElectrostatics) {
         stericsScale = std::pow(lambdaSterics, s.a);
@@ -117,8 +117,7 @@ inline bool withinHalfBox(double distance, bool periodic, const OpenMM::Vec3* bo
  * of the group's centre (R its radius). Where that test is not safe (withinHalfBox) every candidate is returned.
  */
 inline std::vector<int> particlesInReach(const std::vector<OpenMM::Vec3>& positions, const std::vector<int>& group,
-                                         const std::vector<int>& candidates, double cutoff, bool periodic,
-                                         const OpenMM::Vec3* box) {
+        const std::vector<int>& candidates, double cutoff, bool periodic, const OpenMM::Vec3* box) {
     if (group.empty())
         return candidates;
     auto delta = [&](const OpenMM::Vec3& from, const OpenMM::Vec3& to) {
@@ -196,7 +195,8 @@ inline LigandPairResult evaluateLigandPair(double r, double sigma, double epsilo
             double scale = lambda.stericsScale;
             out.energy += scale * switchValue * u;
             out.dEdr += scale * (switchValue * dudrlj6 * drlj6_dr + switchDeriv * u);
-            out.dEdLambdaSterics += switchValue * (lambda.dStericsScale * u + scale * dudrlj6 * drlj6_dShift * lambda.dLjShift);
+            out.dEdLambdaSterics +=
+                    switchValue * (lambda.dStericsScale * u + scale * dudrlj6 * drlj6_dShift * lambda.dLjShift);
         }
     }
     if (coupled && s.electrostatics && chargeProduct != 0.0) {

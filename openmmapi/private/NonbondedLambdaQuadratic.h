@@ -35,9 +35,10 @@ public:
      * @param parameter  the Context parameter the offsets follow
      */
     void compute(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, const std::string& parameter,
-                 double& b, double& c);
+            double& b, double& c);
+
 private:
-    bool nonbondedEvaluated = false;  // whether this Context has evaluated the NonbondedForce (see compute())
+    bool nonbondedEvaluated = false; // whether this Context has evaluated the NonbondedForce (see compute())
     std::shared_ptr<PmeReciprocalQuadratic> reciprocal;
 };
 

@@ -40,13 +40,14 @@ public:
      * @param alpha      the Ewald separation parameter (1/nm)
      */
     void computeCoefficients(const std::vector<OpenMM::Vec3>& positions, const std::vector<double>& charges,
-                             const std::vector<double>& slopes, const OpenMM::Vec3 box[3], double alpha,
-                             double& linear, double& quadratic);
+            const std::vector<double>& slopes, const OpenMM::Vec3 box[3], double alpha, double& linear,
+            double& quadratic);
+
 private:
     int gridSize[3];
-    std::vector<double> moduli[3];  // B-spline moduli per dimension
-    void* grid;  // fftw_complex[nx*ny*nz]
-    void* plan;  // fftw_plan, in place, forward
+    std::vector<double> moduli[3]; // B-spline moduli per dimension
+    void* grid;                    // fftw_complex[nx*ny*nz]
+    void* plan;                    // fftw_plan, in place, forward
 };
 
 } // namespace OpenMMLigand

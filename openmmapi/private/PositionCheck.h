@@ -21,17 +21,16 @@ const double LIGAND_MAX_COORDINATE = 1e5;
 /** Whether a position is finite and within LIGAND_MAX_COORDINATE of the origin in each coordinate. */
 inline bool isSanePosition(const OpenMM::Vec3& p) {
     return std::fabs(p[0]) <= LIGAND_MAX_COORDINATE && std::fabs(p[1]) <= LIGAND_MAX_COORDINATE &&
-           std::fabs(p[2]) <= LIGAND_MAX_COORDINATE;  // false for NaN too
+           std::fabs(p[2]) <= LIGAND_MAX_COORDINATE; // false for NaN too
 }
 
 /** Throws naming the particle if its position is not sane. */
 inline void checkPosition(int index, const OpenMM::Vec3& p) {
     if (!isSanePosition(p))
         throwLigandError("particle ", index, " has the position (", p[0], ", ", p[1], ", ", p[2], ") nm: ",
-                         (std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2])
-                                  ? "beyond 1e5 nm of the origin"
-                                  : "not finite"),
-                         " (the simulation has probably blown up)");
+                (std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]) ? "beyond 1e5 nm of the origin"
+                                                                                   : "not finite"),
+                " (the simulation has probably blown up)");
 }
 
 /** Throws naming the first particle whose position is not sane; every particle if indices is null. */

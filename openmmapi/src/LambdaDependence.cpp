@@ -88,7 +88,7 @@ vector<string> derivativeNamesOf(const T&, long) {
 /** The energy expression and derivative requests of a Custom force (false if force is not one of these kinds). */
 template <class T>
 bool readCustom(const Force& force, const char* kind, string& expression, vector<string>& globals,
-                vector<string>& derivatives, string& kindName) {
+        vector<string>& derivatives, string& kindName) {
     const T* custom = dynamic_cast<const T*>(&force);
     if (custom == nullptr)
         return false;
@@ -100,18 +100,18 @@ bool readCustom(const Force& force, const char* kind, string& expression, vector
     return true;
 }
 
-bool readAnyCustom(const Force& f, string& expression, vector<string>& globals, vector<string>& derivatives, string& kind,
-                   bool& expressionIsEnergy) {
+bool readAnyCustom(const Force& f, string& expression, vector<string>& globals, vector<string>& derivatives,
+        string& kind, bool& expressionIsEnergy) {
     expressionIsEnergy = true;
     if (readCustom<CustomBondForce>(f, "CustomBondForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomAngleForce>(f, "CustomAngleForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomTorsionForce>(f, "CustomTorsionForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomExternalForce>(f, "CustomExternalForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomNonbondedForce>(f, "CustomNonbondedForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomCompoundBondForce>(f, "CustomCompoundBondForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomCentroidBondForce>(f, "CustomCentroidBondForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomHbondForce>(f, "CustomHbondForce", expression, globals, derivatives, kind) ||
-        readCustom<CustomManyParticleForce>(f, "CustomManyParticleForce", expression, globals, derivatives, kind))
+            readCustom<CustomAngleForce>(f, "CustomAngleForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomTorsionForce>(f, "CustomTorsionForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomExternalForce>(f, "CustomExternalForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomNonbondedForce>(f, "CustomNonbondedForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomCompoundBondForce>(f, "CustomCompoundBondForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomCentroidBondForce>(f, "CustomCentroidBondForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomHbondForce>(f, "CustomHbondForce", expression, globals, derivatives, kind) ||
+            readCustom<CustomManyParticleForce>(f, "CustomManyParticleForce", expression, globals, derivatives, kind))
         return true;
     // Their energies are not a sum of one expression's values: dependence known, degree not read.
     expressionIsEnergy = false;
@@ -139,13 +139,14 @@ bool hasOffsets(const NonbondedForce& force, int index, const string& name, bool
         if (i < force.getNumParticleParameterOffsets())
             force.getParticleParameterOffset(i, parameter, particle, charge, sigma, epsilon);
         else
-            force.getExceptionParameterOffset(i - force.getNumParticleParameterOffsets(), parameter, particle, charge, sigma, epsilon);
+            force.getExceptionParameterOffset(
+                    i - force.getNumParticleParameterOffsets(), parameter, particle, charge, sigma, epsilon);
         if (parameter != name)
             continue;
         found = true;
         if (chargesOnly && (sigma != 0.0 || epsilon != 0.0))
             throwLigandError(caller, ": the NonbondedForce (force ", index, ") offsets sigma or epsilon by '", name,
-                             "'; only charge offsets keep its energy a polynomial in it");
+                    "'; only charge offsets keep its energy a polynomial in it");
     }
     return found;
 }
@@ -174,8 +175,9 @@ LambdaDependence::LambdaDependence(const System& system, const LigandCouplingFor
         bool expressionIsEnergy;
         if (nonbonded != nullptr) {
             if (hasOffsets(*nonbonded, i, sterics, false, caller))
-                throwLigandError(caller, ": the NonbondedForce (force ", i, ") has parameter offsets driven by '", sterics,
-                                 "', the softcore sterics parameter; only its electrostatics parameter may drive offsets");
+                throwLigandError(caller, ": the NonbondedForce (force ", i, ") has parameter offsets driven by '",
+                        sterics,
+                        "', the softcore sterics parameter; only its electrostatics parameter may drive offsets");
             if (!hasOffsets(*nonbonded, i, electrostatics, true, caller))
                 continue;
             entry.kind = "NonbondedForce";
@@ -187,7 +189,8 @@ LambdaDependence::LambdaDependence(const System& system, const LigandCouplingFor
         else if (other != nullptr) {
             for (const string& name : {other->getStericsParameterName(), other->getElectrostaticsParameterName()})
                 if (name == sterics || name == electrostatics)
-                    throwLigandError(caller, ": another LigandCouplingForce (force ", i, ") uses the parameter '", name, "' too");
+                    throwLigandError(caller, ": another LigandCouplingForce (force ", i, ") uses the parameter '", name,
+                            "' too");
             continue;
         }
         else if (readAnyCustom(force, expression, globals, derivatives, kind, expressionIsEnergy)) {
@@ -198,12 +201,13 @@ LambdaDependence::LambdaDependence(const System& system, const LigandCouplingFor
             if (usesSterics)
                 entry.stericsDegree = expressionIsEnergy ? std::max(1, degree(expression, sterics)) : NOT_POLYNOMIAL;
             if (usesElectrostatics)
-                entry.electrostaticsDegree = expressionIsEnergy ? std::max(1, degree(expression, electrostatics)) : NOT_POLYNOMIAL;
+                entry.electrostaticsDegree =
+                        expressionIsEnergy ? std::max(1, degree(expression, electrostatics)) : NOT_POLYNOMIAL;
             entry.reportsStericsDerivative = contains(derivatives, sterics);
             entry.reportsElectrostaticsDerivative = contains(derivatives, electrostatics);
         }
         else
-            continue;  // OpenMM's other forces have no global parameters
+            continue; // OpenMM's other forces have no global parameters
         forces.push_back(entry);
     }
 }

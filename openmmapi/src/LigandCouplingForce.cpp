@@ -12,18 +12,19 @@ using namespace OpenMMLigand;
 using std::string;
 using std::vector;
 
-
-LigandCouplingForce::LigandCouplingForce() : nonbondedMethod(NoCutoff), electrostaticsMode(NoElectrostatics),
-        cutoffDistance(1.0), switchingDistance(-1.0), reactionFieldDielectric(78.3), useSwitchingFunction(false),
-        includeLigandInternalLJ(false), useDispersionCorrection(false), softcoreAlpha(0.5), softcoreA(1.0),
-        softcoreB(1.0), softcoreC(6.0), softcoreBeta(0.0), softcoreE(1.0), softcoreF(1.0),
-        stericsParameter("lambda_sterics"), electrostaticsParameter("lambda_electrostatics"),
-        defaultStericsLambda(1.0), defaultElectrostaticsLambda(1.0), definesParameters(true) {
+LigandCouplingForce::LigandCouplingForce()
+    : nonbondedMethod(NoCutoff), electrostaticsMode(NoElectrostatics), cutoffDistance(1.0), switchingDistance(-1.0),
+      reactionFieldDielectric(78.3), useSwitchingFunction(false), includeLigandInternalLJ(false),
+      useDispersionCorrection(false), softcoreAlpha(0.5), softcoreA(1.0), softcoreB(1.0), softcoreC(6.0),
+      softcoreBeta(0.0), softcoreE(1.0), softcoreF(1.0), stericsParameter("lambda_sterics"),
+      electrostaticsParameter("lambda_electrostatics"), defaultStericsLambda(1.0), defaultElectrostaticsLambda(1.0),
+      definesParameters(true) {
 }
 
 void LigandCouplingForce::checkParticle(int index, const char* what) const {
     if (index < 0 || index >= (int) particles.size())
-        throwLigandError(what, ": particle index out of range: ", index, " (number of particles: ", particles.size(), ")");
+        throwLigandError(
+                what, ": particle index out of range: ", index, " (number of particles: ", particles.size(), ")");
 }
 
 static void checkLennardJones(double sigma, double epsilon) {
@@ -169,7 +170,8 @@ void LigandCouplingForce::setDefaultElectrostaticsLambda(double lambda) {
 }
 
 void LigandCouplingForce::addEnergyParameterDerivative(const string& name) {
-    if (std::find(energyParameterDerivatives.begin(), energyParameterDerivatives.end(), name) == energyParameterDerivatives.end())
+    if (std::find(energyParameterDerivatives.begin(), energyParameterDerivatives.end(), name) ==
+            energyParameterDerivatives.end())
         energyParameterDerivatives.push_back(name);
 }
 
@@ -179,23 +181,25 @@ const string& LigandCouplingForce::getEnergyParameterDerivativeName(int index) c
 }
 
 void LigandCouplingForce::updateParametersInContext(Context& context) {
-    dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).updateParametersInContext(getContextImpl(context));
+    dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context))
+            .updateParametersInContext(getContextImpl(context));
 }
 
-std::vector<double> LigandCouplingForce::getStateEnergies(Context& context, const std::vector<double>& lambdaSterics,
-                                                          const std::vector<double>& lambdaElectrostatics) {
-    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getStateEnergies(
-            getContextImpl(context), lambdaSterics, lambdaElectrostatics);
+std::vector<double> LigandCouplingForce::getStateEnergies(
+        Context& context, const std::vector<double>& lambdaSterics, const std::vector<double>& lambdaElectrostatics) {
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context))
+            .getStateEnergies(getContextImpl(context), lambdaSterics, lambdaElectrostatics);
 }
 
 std::vector<double> LigandCouplingForce::getLambdaDerivatives(Context& context) {
-    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getLambdaDerivatives(getContextImpl(context));
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context))
+            .getLambdaDerivatives(getContextImpl(context));
 }
 
-std::vector<double> LigandCouplingForce::getInteractionEnergies(Context& context, const std::vector<int>& particleGroups,
-                                                                int numGroups, double ewaldAlpha) {
-    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context)).getInteractionEnergies(
-            getContextImpl(context), particleGroups, numGroups, ewaldAlpha);
+std::vector<double> LigandCouplingForce::getInteractionEnergies(
+        Context& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha) {
+    return dynamic_cast<LigandCouplingForceImpl&>(getImplInContext(context))
+            .getInteractionEnergies(getContextImpl(context), particleGroups, numGroups, ewaldAlpha);
 }
 
 ForceImpl* LigandCouplingForce::createImpl() const {

@@ -22,7 +22,8 @@ namespace {
 void checkSet(const vector<int>& indices, const char* name, int numParticles, vector<char>& membership, char tag) {
     for (int index : indices) {
         if (index < 0 || index >= numParticles)
-            throwLigandError(string(name) + " particle index out of range: " + toText(index) + " (number of particles: " + toText(numParticles) + ")");
+            throwLigandError(string(name) + " particle index out of range: " + toText(index) +
+                             " (number of particles: " + toText(numParticles) + ")");
         if (membership[index] == tag)
             throwLigandError(string("duplicate ") + name + " particle index: " + toText(index));
         if (membership[index] != 0)
@@ -30,7 +31,7 @@ void checkSet(const vector<int>& indices, const char* name, int numParticles, ve
         membership[index] = tag;
     }
 }
-}
+} // namespace
 
 LigandCouplingForceImpl::LigandCouplingForceImpl(const LigandCouplingForce& owner) : owner(owner) {
 }
@@ -61,7 +62,8 @@ vector<int> LigandCouplingForceImpl::resolveEnvironment(const LigandCouplingForc
 void LigandCouplingForceImpl::validate(const System& system, const LigandCouplingForce& force) {
     int numParticles = force.getNumParticles();
     if (numParticles != system.getNumParticles())
-        throwLigandError("the force has " + toText(numParticles) + " particles but the System has " + toText(system.getNumParticles()));
+        throwLigandError("the force has " + toText(numParticles) + " particles but the System has " +
+                         toText(system.getNumParticles()));
     if (force.getLigandParticles().empty())
         throwLigandError("the ligand is empty: call setLigandParticles() with at least one particle");
     vector<char> membership(numParticles, 0);
@@ -70,15 +72,18 @@ void LigandCouplingForceImpl::validate(const System& system, const LigandCouplin
     for (int i = 0; i < numParticles; i++) {
         double charge, sigma, epsilon;
         force.getParticleParameters(i, charge, sigma, epsilon);
-        if (!(sigma >= 0) || !(epsilon >= 0) || !std::isfinite(charge) || !std::isfinite(sigma) || !std::isfinite(epsilon))
-            throwLigandError("invalid parameters for particle " + toText(i) + ": charge " + toText(charge) + ", sigma " + toText(sigma) +
-                 ", epsilon " + toText(epsilon) + " (sigma and epsilon must be finite and >= 0)");
+        if (!(sigma >= 0) || !(epsilon >= 0) || !std::isfinite(charge) || !std::isfinite(sigma) ||
+                !std::isfinite(epsilon))
+            throwLigandError("invalid parameters for particle " + toText(i) + ": charge " + toText(charge) +
+                             ", sigma " + toText(sigma) + ", epsilon " + toText(epsilon) +
+                             " (sigma and epsilon must be finite and >= 0)");
     }
     for (int k = 0; k < force.getNumExclusions(); k++) {
         int p1, p2;
         force.getExclusionParticles(k, p1, p2);
         if (p1 < 0 || p1 >= numParticles || p2 < 0 || p2 >= numParticles)
-            throwLigandError("exclusion " + toText(k) + " refers to particle out of range: (" + toText(p1) + ", " + toText(p2) + ")");
+            throwLigandError("exclusion " + toText(k) + " refers to particle out of range: (" + toText(p1) + ", " +
+                             toText(p2) + ")");
         if (p1 == p2)
             throwLigandError("exclusion " + toText(k) + " excludes particle " + toText(p1) + " from itself");
     }
@@ -87,23 +92,25 @@ void LigandCouplingForceImpl::validate(const System& system, const LigandCouplin
         double s = force.getSwitchingDistance();
         if (!(s >= 0) || !(s < force.getCutoffDistance()))
             throwLigandError("the switching distance must satisfy 0 <= switching distance < cutoff, got " + toText(s) +
-                 " nm with cutoff " + toText(force.getCutoffDistance()) + " nm");
+                             " nm with cutoff " + toText(force.getCutoffDistance()) + " nm");
     }
     if (force.getNonbondedMethod() == LigandCouplingForce::CutoffPeriodic) {
         Vec3 a, b, c;
         system.getDefaultPeriodicBoxVectors(a, b, c);
         double minWidth = std::min(a[0], std::min(b[1], c[2]));
         if (force.getCutoffDistance() > 0.5 * minWidth)
-            throwLigandError("the cutoff (" + toText(force.getCutoffDistance()) + " nm) is larger than half the smallest box width (" +
-                 toText(minWidth) + " nm)");
+            throwLigandError("the cutoff (" + toText(force.getCutoffDistance()) +
+                             " nm) is larger than half the smallest box width (" + toText(minWidth) + " nm)");
     }
     if (force.getStericsParameterName() == force.getElectrostaticsParameterName())
-        throwLigandError("the sterics and electrostatics parameters have the same name '" + force.getStericsParameterName() + "'");
+        throwLigandError("the sterics and electrostatics parameters have the same name '" +
+                         force.getStericsParameterName() + "'");
     for (int k = 0; k < force.getNumEnergyParameterDerivatives(); k++) {
         const string& name = force.getEnergyParameterDerivativeName(k);
         if (name != force.getStericsParameterName() && name != force.getElectrostaticsParameterName())
-            throwLigandError("a derivative was requested for '" + name + "', which is neither '" + force.getStericsParameterName() +
-                 "' nor '" + force.getElectrostaticsParameterName() + "'");
+            throwLigandError("a derivative was requested for '" + name + "', which is neither '" +
+                             force.getStericsParameterName() + "' nor '" + force.getElectrostaticsParameterName() +
+                             "'");
     }
 }
 
@@ -137,8 +144,8 @@ double LigandCouplingForceImpl::calcDispersionCoefficient(const System& system, 
            NonbondedForceImpl::calcDispersionCorrection(particlesOnly, ligandOff);
 }
 
-vector<std::pair<string, string> > LigandCouplingForceImpl::fixedSettings(const LigandCouplingForce& force) {
-    vector<std::pair<string, string> > settings;
+vector<std::pair<string, string>> LigandCouplingForceImpl::fixedSettings(const LigandCouplingForce& force) {
+    vector<std::pair<string, string>> settings;
     settings.emplace_back("number of particles", toText(force.getNumParticles()));
     string exclusions;
     for (int k = 0; k < force.getNumExclusions(); k++) {
@@ -170,8 +177,8 @@ void LigandCouplingForceImpl::checkOpenMMVersion() {
     string running = Platform::getOpenMMVersion();
     string built = toText(OPENMMLIGAND_OPENMM_VERSION_MAJOR) + "." + toText(OPENMMLIGAND_OPENMM_VERSION_MINOR);
     if (running != built && running.rfind(built + ".", 0) != 0)
-        throwLigandError("openmm-ligand was built for OpenMM " + string(OPENMMLIGAND_OPENMM_VERSION) + " but is running in OpenMM " +
-             running + "; rebuild or reinstall it against this OpenMM");
+        throwLigandError("openmm-ligand was built for OpenMM " + string(OPENMMLIGAND_OPENMM_VERSION) +
+                         " but is running in OpenMM " + running + "; rebuild or reinstall it against this OpenMM");
 }
 
 void LigandCouplingForceImpl::initialize(ContextImpl& context) {
@@ -183,7 +190,8 @@ void LigandCouplingForceImpl::initialize(ContextImpl& context) {
     kernel.getAs<CalcLigandCouplingForceKernel>().initialize(system, owner, calcDispersionCoefficient(system, owner));
 }
 
-double LigandCouplingForceImpl::calcForcesAndEnergy(ContextImpl& context, bool includeForces, bool includeEnergy, int groups) {
+double LigandCouplingForceImpl::calcForcesAndEnergy(
+        ContextImpl& context, bool includeForces, bool includeEnergy, int groups) {
     if ((groups & (1 << owner.getForceGroup())) != 0)
         return kernel.getAs<CalcLigandCouplingForceKernel>().execute(context, includeForces, includeEnergy);
     return 0.0;
@@ -192,7 +200,7 @@ double LigandCouplingForceImpl::calcForcesAndEnergy(ContextImpl& context, bool i
 std::map<string, double> LigandCouplingForceImpl::getDefaultParameters() {
     std::map<string, double> parameters;
     if (!owner.getDefinesParameters())
-        return parameters;  // another force of the System defines them (setDefinesParameters)
+        return parameters; // another force of the System defines them (setDefinesParameters)
     parameters[owner.getStericsParameterName()] = owner.getDefaultStericsLambda();
     parameters[owner.getElectrostaticsParameterName()] = owner.getDefaultElectrostaticsLambda();
     return parameters;
@@ -206,14 +214,14 @@ vector<string> LigandCouplingForceImpl::getKernelNames() {
 
 void LigandCouplingForceImpl::updateParametersInContext(ContextImpl& context) {
     const System& system = context.getSystem();
-    vector<std::pair<string, string> > current = fixedSettings(owner);
+    vector<std::pair<string, string>> current = fixedSettings(owner);
     for (size_t k = 0; k < current.size(); k++)
         if (current[k] != initialSettings[k])
             throwLigandError("updateParametersInContext() cannot change the " + current[k].first +
-                 "; call Context.reinitialize() after changing it");
+                             "; call Context.reinitialize() after changing it");
     validate(system, owner);
-    kernel.getAs<CalcLigandCouplingForceKernel>().copyParametersToContext(context, owner,
-            calcDispersionCoefficient(system, owner));
+    kernel.getAs<CalcLigandCouplingForceKernel>().copyParametersToContext(
+            context, owner, calcDispersionCoefficient(system, owner));
     // Energies changed without positions changing: let OpenMM drop anything it cached (e.g. barostat state).
     context.systemChanged();
 }
@@ -223,7 +231,7 @@ namespace {
 void checkLambdas(const vector<double>& lambdaSterics, const vector<double>& lambdaElectrostatics) {
     if (lambdaSterics.size() != lambdaElectrostatics.size())
         throwLigandError("getStateEnergies() needs as many lambda_electrostatics values (", lambdaElectrostatics.size(),
-                         ") as lambda_sterics values (", lambdaSterics.size(), ")");
+                ") as lambda_sterics values (", lambdaSterics.size(), ")");
     if (lambdaSterics.empty())
         throwLigandError("getStateEnergies() needs at least one state");
     for (size_t k = 0; k < lambdaSterics.size(); k++)
@@ -238,11 +246,13 @@ int quadraticGroups(const LambdaDependence& dependence, const string& caller) {
     int groups = dependence.getOffsetNonbondedGroups();
     for (const LambdaDependence::DependentForce& f : dependence.getForces()) {
         if (f.stericsDegree != 0)
-            throwLigandError(caller, ": force ", f.index, " (", f.kind, ") depends on lambda_sterics in a way this force "
-                             "cannot account for exactly");
+            throwLigandError(caller, ": force ", f.index, " (", f.kind,
+                    ") depends on lambda_sterics in a way this force "
+                    "cannot account for exactly");
         if (f.electrostaticsDegree > 2)
-            throwLigandError(caller, ": force ", f.index, " (", f.kind, ") depends on lambda_electrostatics, and its "
-                             "energy is not a polynomial of degree <= 2 in it");
+            throwLigandError(caller, ": force ", f.index, " (", f.kind,
+                    ") depends on lambda_electrostatics, and its "
+                    "energy is not a polynomial of degree <= 2 in it");
         if (f.electrostaticsDegree > 0)
             groups |= 1 << f.group;
     }
@@ -263,8 +273,8 @@ void LigandCouplingForceImpl::checkResults(ContextImpl& context, const vector<do
     }
 }
 
-vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, const vector<double>& lambdaSterics,
-                                                         const vector<double>& lambdaElectrostatics) {
+vector<double> LigandCouplingForceImpl::getStateEnergies(
+        ContextImpl& context, const vector<double>& lambdaSterics, const vector<double>& lambdaElectrostatics) {
     checkLambdas(lambdaSterics, lambdaElectrostatics);
     const string electrostatics = owner.getElectrostaticsParameterName();
     LambdaDependence dependence(context.getSystem(), owner, "getStateEnergies()");
@@ -287,7 +297,8 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(ContextImpl& context, c
         passSterics.push_back(currentSterics);
         passElectrostatics.push_back(x);
     }
-    vector<double> own = kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(context, passSterics, passElectrostatics);
+    vector<double> own = kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(
+            context, passSterics, passElectrostatics);
     checkResults(context, own, "getStateEnergies(): this force's energy in state");
     const double ownCurrent = own[numStates];
     auto ownAt = [&](double x) { return own[numStates + 1 + (x == 0.0 ? 0 : x == 0.5 ? 1 : 2)]; };
@@ -353,7 +364,7 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
             requested |= (owner.getEnergyParameterDerivativeName(k) == name);
         if (!requested)
             throwLigandError(caller, " needs the force's own derivative: call addEnergyParameterDerivative(\"", name,
-                             "\") before creating the Context");
+                    "\") before creating the Context");
     }
     // Every force but the offset NonbondedForces reports its own derivative; those are exactly quadratic in
     // lambda_e, so theirs is B + 2 C lambda_e, with B and C computed as OpenMM defines the energy.
@@ -366,25 +377,30 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
         fitGroups = dependence.getOffsetNonbondedGroups();
         for (const LambdaDependence::DependentForce& f : dependence.getForces())
             if ((fitGroups >> f.group) & 1 && f.electrostaticsDegree > 2)
-                throwLigandError(caller, ": force ", f.index, " (", f.kind, ") shares a force group with a NonbondedForce "
-                                 "whose charges follow '", names[1], "' and is not quadratic in it: put it in another group");
-        if ((fitGroups >> owner.getForceGroup()) & 1 && owner.getElectrostaticsMode() != LigandCouplingForce::NoElectrostatics &&
-            owner.getSoftcoreBeta() != 0.0)
-            throwLigandError(caller, ": this force has an electrostatic softcore and shares force group ", owner.getForceGroup(),
-                             " with a NonbondedForce whose charges follow '", names[1], "': put them in different groups");
+                throwLigandError(caller, ": force ", f.index, " (", f.kind,
+                        ") shares a force group with a NonbondedForce "
+                        "whose charges follow '",
+                        names[1], "' and is not quadratic in it: put it in another group");
+        if ((fitGroups >> owner.getForceGroup()) & 1 &&
+                owner.getElectrostaticsMode() != LigandCouplingForce::NoElectrostatics &&
+                owner.getSoftcoreBeta() != 0.0)
+            throwLigandError(caller, ": this force has an electrostatic softcore and shares force group ",
+                    owner.getForceGroup(), " with a NonbondedForce whose charges follow '", names[1],
+                    "': put them in different groups");
     }
     for (const LambdaDependence::DependentForce& f : dependence.getForces()) {
         if (f.nonbondedOffsets || ((fitGroups >> f.group) & 1))
             continue;
         if ((f.stericsDegree != 0 && !f.reportsStericsDerivative) ||
-            (f.electrostaticsDegree != 0 && !f.reportsElectrostaticsDerivative))
-            throwLigandError(caller, ": force ", f.index, " (", f.kind, ") depends on a lambda but does not report its "
-                             "derivative: call its addEnergyParameterDerivative() before creating the Context");
+                (f.electrostaticsDegree != 0 && !f.reportsElectrostaticsDerivative))
+            throwLigandError(caller, ": force ", f.index, " (", f.kind,
+                    ") depends on a lambda but does not report its "
+                    "derivative: call its addEnergyParameterDerivative() before creating the Context");
     }
     vector<double> result(2, 0.0);
     const int reportingGroups = ~fitGroups;
     if (reportingGroups != 0) {
-        context.calcForcesAndEnergy(true, false, reportingGroups);  // the derivatives come with the forces
+        context.calcForcesAndEnergy(true, false, reportingGroups); // the derivatives come with the forces
         std::map<string, double> derivatives;
         context.getEnergyParameterDerivatives(derivatives);
         for (int k = 0; k < 2; k++)
@@ -420,26 +436,28 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
     return result;
 }
 
-vector<double> LigandCouplingForceImpl::getInteractionEnergies(ContextImpl& context, const vector<int>& particleGroups,
-                                                               int numGroups, double ewaldAlpha) {
+vector<double> LigandCouplingForceImpl::getInteractionEnergies(
+        ContextImpl& context, const vector<int>& particleGroups, int numGroups, double ewaldAlpha) {
     const int numParticles = context.getSystem().getNumParticles();
     if ((int) particleGroups.size() != numParticles)
         throwLigandError("getInteractionEnergies(): " + std::to_string(particleGroups.size()) + " group entries for " +
-             std::to_string(numParticles) + " particles (one per particle, -1 for none)");
+                         std::to_string(numParticles) + " particles (one per particle, -1 for none)");
     if (numGroups < 0)
-        throwLigandError("getInteractionEnergies(): the number of groups is negative (" + std::to_string(numGroups) + ")");
+        throwLigandError(
+                "getInteractionEnergies(): the number of groups is negative (" + std::to_string(numGroups) + ")");
     for (int i = 0; i < numParticles; i++)
         if (particleGroups[i] < -1 || particleGroups[i] >= numGroups)
-            throwLigandError("getInteractionEnergies(): particle " + std::to_string(i) + " is in group " + std::to_string(particleGroups[i]) +
-                 ", outside -1 .. " + std::to_string(numGroups - 1));
+            throwLigandError("getInteractionEnergies(): particle " + std::to_string(i) + " is in group " +
+                             std::to_string(particleGroups[i]) + ", outside -1 .. " + std::to_string(numGroups - 1));
     if (!(ewaldAlpha >= 0.0) || !std::isfinite(ewaldAlpha))
         throwLigandError("getInteractionEnergies(): ewaldAlpha must be >= 0 (1/nm)");
     if (ewaldAlpha > 0.0 && owner.getNonbondedMethod() != LigandCouplingForce::CutoffPeriodic)
-        throwLigandError("getInteractionEnergies(): ewaldAlpha > 0 needs the CutoffPeriodic method (PME/Ewald Systems)");
+        throwLigandError(
+                "getInteractionEnergies(): ewaldAlpha > 0 needs the CutoffPeriodic method (PME/Ewald Systems)");
     if (numGroups == 0)
         return vector<double>();
-    vector<double> energies = kernel.getAs<CalcLigandCouplingForceKernel>().computeInteractionEnergies(context, particleGroups,
-                                                                                                     numGroups, ewaldAlpha);
+    vector<double> energies = kernel.getAs<CalcLigandCouplingForceKernel>().computeInteractionEnergies(
+            context, particleGroups, numGroups, ewaldAlpha);
     checkResults(context, energies, "getInteractionEnergies(): energy");
     return energies;
 }

@@ -28,8 +28,8 @@ bool NonbondedLambdaQuadratic::covers(const NonbondedForce& nonbonded) {
     return method != NonbondedForce::Ewald && method != NonbondedForce::LJPME;
 }
 
-void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForce& nonbonded, const string& name,
-                                       double& b, double& c) {
+void NonbondedLambdaQuadratic::compute(
+        ContextImpl& context, const NonbondedForce& nonbonded, const string& name, double& b, double& c) {
     // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
     // NonbondedForce's electrostatics (OpenMM's definition, every platform), with K = ONE_4PI_EPS0:
     //  - non-excluded pairs within the cutoff: K q_i q_j times 1/r (no cutoff), 1/r + krf r^2 - crf (reaction
@@ -56,13 +56,13 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
     }
     vector<Vec3> positions;
     context.getPositions(positions);
-    checkPositions(positions);  // a NaN would become a grid index below
+    checkPositions(positions); // a NaN would become a grid index below
     Vec3 box[3];
     context.getPeriodicBoxVectors(box[0], box[1], box[2]);
     const NonbondedForce::NonbondedMethod method = nonbonded.getNonbondedMethod();
     const bool ewald = (method == NonbondedForce::PME);
-    const bool cutoff = (method != NonbondedForce::NoCutoff), periodic = (method != NonbondedForce::NoCutoff &&
-                                                                          method != NonbondedForce::CutoffNonPeriodic);
+    const bool cutoff = (method != NonbondedForce::NoCutoff),
+               periodic = (method != NonbondedForce::NoCutoff && method != NonbondedForce::CutoffNonPeriodic);
     const bool periodicExceptions = periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions();
     const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric(), rc2 = rc * rc;
     const double krf = (cutoff && !ewald) ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
@@ -85,7 +85,7 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
     };
     b = c = 0.0;
     // Excluded pairs with an offset charge: skipped by the pair sum; with PME they get the exclusion correction.
-    vector<vector<int> > excludedPartners(numParticles);
+    vector<vector<int>> excludedPartners(numParticles);
     for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
         int p1, p2;
         double chargeProd;
@@ -108,13 +108,13 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
     for (int j = 0; j < numParticles; j++)
         everyone[j] = j;
     vector<int> near = cutoff ? particlesInReach(positions, offsetParticles, everyone, rc, periodic, box) : everyone;
-    vector<int> excludedFrom(numParticles, -1);  // excludedFrom[j] == i: the pair (i, j) is excluded
+    vector<int> excludedFrom(numParticles, -1); // excludedFrom[j] == i: the pair (i, j) is excluded
     for (int i : offsetParticles) {
         for (int j : excludedPartners[i])
             excludedFrom[j] = i;
         for (int j : near) {
             if (j == i || (isOffset[j] && j < i) || excludedFrom[j] == i)
-                continue;  // each offset-offset pair once; excluded pairs above
+                continue; // each offset-offset pair once; excluded pairs above
             Vec3 d = periodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
             double r2 = d.dot(d);
             if (cutoff && r2 >= rc2)
@@ -150,7 +150,8 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
                 netCharge += base[i];
                 netSlope += delta[i];
             }
-            const double plasma = ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * box[0][0] * box[1][1] * box[2][2] * alpha * alpha);
+            const double plasma =
+                    ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * box[0][0] * box[1][1] * box[2][2] * alpha * alpha);
             b -= 2.0 * plasma * netCharge * netSlope;
             c -= plasma * netSlope * netSlope;
         }
@@ -183,11 +184,11 @@ bool OpenMMLigand::openmmCountsNeutralizingPlasma() {
         context.setPositions(positions);
         const double energy = context.getState(State::Energy).getPotentialEnergy();
         double linear, quadratic;
-        PmeReciprocalQuadratic(grid, grid, grid).computeCoefficients(positions, {0.0}, {1.0}, box, alpha, linear, quadratic);
+        PmeReciprocalQuadratic(grid, grid, grid)
+                .computeCoefficients(positions, {0.0}, {1.0}, box, alpha, linear, quadratic);
         const double withoutPlasma = quadratic - ONE_4PI_EPS0_LIGAND * alpha / std::sqrt(M_PI);
         const double plasma = ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * edge * edge * edge * alpha * alpha);
         return std::fabs(energy - (withoutPlasma - plasma)) < std::fabs(energy - withoutPlasma);
     }();
     return counts;
 }
-

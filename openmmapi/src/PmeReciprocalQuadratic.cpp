@@ -39,7 +39,8 @@ void splineWeights(double dr, double data[PME_ORDER]) {
     double div = 1.0 / (PME_ORDER - 1);
     data[PME_ORDER - 1] = div * dr * data[PME_ORDER - 2];
     for (int l = 1; l < PME_ORDER - 1; l++)
-        data[PME_ORDER - l - 1] = div * ((dr + l) * data[PME_ORDER - l - 2] + (PME_ORDER - l - dr) * data[PME_ORDER - l - 1]);
+        data[PME_ORDER - l - 1] =
+                div * ((dr + l) * data[PME_ORDER - l - 2] + (PME_ORDER - l - dr) * data[PME_ORDER - l - 1]);
     data[0] = div * (1 - dr) * data[0];
 }
 
@@ -70,7 +71,8 @@ vector<double> splineModuli(int n) {
 
 PmeReciprocalQuadratic::PmeReciprocalQuadratic(int nx, int ny, int nz) {
     if (nx < PME_ORDER || ny < PME_ORDER || nz < PME_ORDER)
-        throw OpenMM::OpenMMException("PmeReciprocalQuadratic: the PME grid must have at least 5 points in each dimension");
+        throw OpenMM::OpenMMException(
+                "PmeReciprocalQuadratic: the PME grid must have at least 5 points in each dimension");
     gridSize[0] = nx;
     gridSize[1] = ny;
     gridSize[2] = nz;
@@ -95,15 +97,15 @@ bool PmeReciprocalQuadratic::hasGrid(int nx, int ny, int nz) const {
 }
 
 void PmeReciprocalQuadratic::computeCoefficients(const vector<Vec3>& positions, const vector<double>& charges,
-                                                 const vector<double>& slopes, const Vec3 box[3], double alpha,
-                                                 double& linear, double& quadratic) {
+        const vector<double>& slopes, const Vec3 box[3], double alpha, double& linear, double& quadratic) {
     const int nx = gridSize[0], ny = gridSize[1], nz = gridSize[2];
     // The reciprocal box (ReferencePME's invert_box_vectors: box vectors in OpenMM's reduced, lower-triangular form).
     const double scale = 1.0 / (box[0][0] * box[1][1] * box[2][2]);
     Vec3 recip[3];
     recip[0] = Vec3(box[1][1] * box[2][2], 0, 0) * scale;
     recip[1] = Vec3(-box[1][0] * box[2][2], box[0][0] * box[2][2], 0) * scale;
-    recip[2] = Vec3(box[1][0] * box[2][1] - box[1][1] * box[2][0], -box[0][0] * box[2][1], box[0][0] * box[1][1]) * scale;
+    recip[2] =
+            Vec3(box[1][0] * box[2][1] - box[1][1] * box[2][0], -box[0][0] * box[2][1], box[0][0] * box[1][1]) * scale;
 
     // Spread q into the real part of the grid and dq into the imaginary part. Where the spline of a particle
     // starts within the grid differs between OpenMM's platforms by a fixed shift, which leaves the energy unchanged.
@@ -159,7 +161,8 @@ void PmeReciprocalQuadratic::computeCoefficients(const vector<Vec3>& positions, 
                 const double m2 = mhx * mhx + mhy * mhy + mhz * mhz;
                 const double eta = ONE_4PI_EPS0_LIGAND * std::exp(-factor * m2) / (m2 * bx * by * moduli[2][kz]);
                 const std::complex<double> f = values[((size_t) kx * ny + ky) * nz + kz];
-                const std::complex<double> g = std::conj(values[((size_t) mirrorX * ny + mirrorY) * nz + (nz - kz) % nz]);
+                const std::complex<double> g =
+                        std::conj(values[((size_t) mirrorX * ny + mirrorY) * nz + (nz - kz) % nz]);
                 const std::complex<double> q = 0.5 * (f + g), dq = (f - g) * std::complex<double>(0.0, -0.5);
                 sumLinear += eta * (q.real() * dq.real() + q.imag() * dq.imag());
                 sumQuadratic += eta * std::norm(dq);

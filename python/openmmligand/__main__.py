@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Command line: ``openmm-ligand demo [options]`` (also ``python -m openmmligand demo``)."""
+
 import argparse
 import sys
 
@@ -13,8 +14,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="openmm-ligand", description="openmm-ligand command line")
     commands = parser.add_subparsers(dest="command", required=True)
     from . import demo
-    demo.add_arguments(commands.add_parser("demo", help="decouple a drug from its target, simulate at several "
-                                                        "lambda, report dU/dlambda and ns/day"))
+
+    demo.add_arguments(
+        commands.add_parser(
+            "demo", help="decouple a drug from its target, simulate at several lambda, report dU/dlambda and ns/day"
+        )
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

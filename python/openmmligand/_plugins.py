@@ -8,6 +8,7 @@ pip-installed openmm-ligand keeps its plugins inside the package (``openmmligand
 (``_build_config.PLUGIN_DIR``). OpenMM has no soname and its classes change between releases, so the package
 first checks that the running OpenMM is the one it was compiled against.
 """
+
 import os
 
 import openmm
@@ -27,9 +28,11 @@ def check_openmm_version(running=None):
     running = running or openmm.Platform.getOpenMMVersion()
     built = _build_config.OPENMM_VERSION
     if _major_minor(running) != _major_minor(built):
-        raise ImportError(f"openmm-ligand {_build_config.VERSION} was built for OpenMM {built} but this Python runs "
-                          f"OpenMM {running}: reinstall openmm-ligand in this environment (pip install openmm-ligand "
-                          f"builds it against the OpenMM installed there)")
+        raise ImportError(
+            f"openmm-ligand {_build_config.VERSION} was built for OpenMM {built} but this Python runs "
+            f"OpenMM {running}: reinstall openmm-ligand in this environment (pip install openmm-ligand "
+            f"builds it against the OpenMM installed there)"
+        )
 
 
 def _loaded_platforms():
@@ -39,8 +42,11 @@ def _loaded_platforms():
 def platforms_missing_the_kernel():
     """The platforms this build made a plugin for, that OpenMM has, but that lack our kernel."""
     loaded = _loaded_platforms()
-    return [name for name in _build_config.BUILT_PLATFORMS
-            if name in loaded and not openmm.Platform.getPlatformByName(name).supportsKernels([KERNEL_NAME])]
+    return [
+        name
+        for name in _build_config.BUILT_PLATFORMS
+        if name in loaded and not openmm.Platform.getPlatformByName(name).supportsKernels([KERNEL_NAME])
+    ]
 
 
 def ensure_plugins_loaded():
@@ -58,7 +64,9 @@ def ensure_plugins_loaded():
     if missing:
         ours = [f for f in openmm.Platform.getPluginLoadFailures() if "OpenMMLigand" in f]
         failures = "\n  ".join(ours or openmm.Platform.getPluginLoadFailures()) or "(none reported)"
-        raise ImportError(f"openmm-ligand: the kernel plugins for {', '.join(missing)} did not load from "
-                          f"{_build_config.PLUGIN_DIR} into OpenMM {openmm.Platform.getOpenMMVersion()}. "
-                          f"OpenMM's plugin load failures:\n  {failures}")
+        raise ImportError(
+            f"openmm-ligand: the kernel plugins for {', '.join(missing)} did not load from "
+            f"{_build_config.PLUGIN_DIR} into OpenMM {openmm.Platform.getOpenMMVersion()}. "
+            f"OpenMM's plugin load failures:\n  {failures}"
+        )
     return loaded

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Unit handling for the wrapper: accept openmm.unit Quantities or bare numbers in OpenMM's units."""
+
 from openmm import unit
 
 

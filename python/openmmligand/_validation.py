@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Argument checks shared by the public functions: each raises LigandError naming the argument and the value."""
+
 from __future__ import annotations
 
 import math
@@ -36,13 +37,16 @@ def check_index(value: Any, name: str, num_particles: Optional[int] = None) -> i
     return index
 
 
-def check_indices(values: Any, name: str, num_particles: Optional[int] = None, allow_empty: bool = False,
-                  unique: bool = True) -> List[int]:
+def check_indices(
+    values: Any, name: str, num_particles: Optional[int] = None, allow_empty: bool = False, unique: bool = True
+) -> List[int]:
     """A sequence of particle indices (list, tuple, range, 1-D integer array), each checked by check_index."""
     if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
         raise LigandError(f"{name} must be a sequence of particle indices, got {_short(values)}")
     if isinstance(values, numpy.ndarray) and values.ndim != 1:
-        raise LigandError(f"{name} must be a one-dimensional sequence of particle indices, got an array of shape {values.shape}")
+        raise LigandError(
+            f"{name} must be a one-dimensional sequence of particle indices, got an array of shape {values.shape}"
+        )
     indices = [check_index(v, name, num_particles) for v in values]
     if not indices and not allow_empty:
         raise LigandError(f"{name} is empty: give at least one particle index")
@@ -53,8 +57,14 @@ def check_indices(values: Any, name: str, num_particles: Optional[int] = None, a
     return indices
 
 
-def check_number(value: Any, name: str, minimum: Optional[float] = None, maximum: Optional[float] = None,
-                 strict_minimum: bool = False, unit_of: Optional[unit.Unit] = None) -> float:
+def check_number(
+    value: Any,
+    name: str,
+    minimum: Optional[float] = None,
+    maximum: Optional[float] = None,
+    strict_minimum: bool = False,
+    unit_of: Optional[unit.Unit] = None,
+) -> float:
     """A finite real number (a Quantity compatible with unit_of if given), optionally bounded."""
     if unit_of is not None and unit.is_quantity(value):
         if not value.unit.is_compatible(unit_of):

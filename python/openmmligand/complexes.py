@@ -24,6 +24,7 @@ What :func:`build_complex` does:
 These GAFF/MMFF94 parameters are for demonstrations and benchmarks. For production, parameterize the ligand with
 AM1-BCC charges (openmmforcefields) and use :func:`from_system` — the plugin works on any System.
 """
+
 import hashlib
 import json
 import os
@@ -47,6 +48,7 @@ KNOWN_LIGANDS = {"478": ("amprenavir", AMPRENAVIR_SMILES)}
 @dataclass
 class ProteinLigandComplex:
     """A simulation-ready complex. Positions in nm; ``ligand_atoms`` are indices into the System."""
+
     system: openmm.System
     topology: app.Topology
     positions: list
@@ -79,9 +81,11 @@ def amprenavir_hiv_protease(pdb_file=None, **options):
     if pdb_file is None:
         pdb_file = os.environ.get(HIV_PROTEASE_PDB_VARIABLE)
         if not pdb_file:
-            raise LigandError(f"amprenavir_hiv_protease needs the 1HPV PDB file: pass pdb_file= or set "
-                              f"${HIV_PROTEASE_PDB_VARIABLE} (download 1HPV from the PDB, or install Debian's pymol-data, "
-                              f"which has /usr/share/pymol/data/tut/1hpv.pdb)")
+            raise LigandError(
+                f"amprenavir_hiv_protease needs the 1HPV PDB file: pass pdb_file= or set "
+                f"${HIV_PROTEASE_PDB_VARIABLE} (download 1HPV from the PDB, or install Debian's pymol-data, "
+                f"which has /usr/share/pymol/data/tut/1hpv.pdb)"
+            )
     if not os.path.isfile(pdb_file):
         raise LigandError(f"the 1HPV PDB file {pdb_file} does not exist")
     return build_complex(pdb_file, "478", **options)
@@ -116,30 +120,38 @@ def ligand_molecule(pdb_file, residue_name, smiles):
     ``smiles``, hydrogens added with coordinates. Raises LigandError if it is not there or does not match."""
     from rdkit import Chem, RDLogger
     from rdkit.Chem import AllChem
+
     RDLogger.DisableLog("rdApp.*")
     records = ligand_lines(pdb_file, residue_name)
     if not records:
-        raise LigandError(f"ligand residue '{residue_name}' not found in {pdb_file} "
-                          f"(HETATM residues there: {', '.join(residue_names_in(pdb_file)) or 'none'})")
-    structure = Chem.MolFromPDBBlock("".join(r for r in records if r[76:78].strip() != "H") + "END\n",
-                                     removeHs=True, proximityBonding=True)
+        raise LigandError(
+            f"ligand residue '{residue_name}' not found in {pdb_file} "
+            f"(HETATM residues there: {', '.join(residue_names_in(pdb_file)) or 'none'})"
+        )
+    structure = Chem.MolFromPDBBlock(
+        "".join(r for r in records if r[76:78].strip() != "H") + "END\n", removeHs=True, proximityBonding=True
+    )
     template = Chem.MolFromSmiles(smiles) if smiles else None
     if template is None:
         raise LigandError(f"the SMILES for ligand '{residue_name}' cannot be parsed: {smiles!r}")
     if structure is None:
         raise LigandError(f"RDKit could not read residue '{residue_name}' from {pdb_file}")
     if structure.GetNumAtoms() != template.GetNumAtoms():
-        raise LigandError(f"the SMILES does not match residue '{residue_name}': the structure has "
-                          f"{structure.GetNumAtoms()} heavy atoms, the SMILES {template.GetNumAtoms()}")
+        raise LigandError(
+            f"the SMILES does not match residue '{residue_name}': the structure has "
+            f"{structure.GetNumAtoms()} heavy atoms, the SMILES {template.GetNumAtoms()}"
+        )
     try:
         molecule = AllChem.AssignBondOrdersFromTemplate(template, structure)
     except ValueError as error:
         raise LigandError(f"the SMILES does not match the bonds of residue '{residue_name}' ({error})") from None
     Chem.AssignStereochemistryFrom3D(molecule)
     if Chem.MolToSmiles(molecule) != Chem.MolToSmiles(template):
-        raise LigandError(f"the SMILES does not match the structure of residue '{residue_name}': the "
-                          f"coordinates give {Chem.MolToSmiles(molecule)}, the SMILES {Chem.MolToSmiles(template)} "
-                          f"(stereochemistry or charge state differ)")
+        raise LigandError(
+            f"the SMILES does not match the structure of residue '{residue_name}': the "
+            f"coordinates give {Chem.MolToSmiles(molecule)}, the SMILES {Chem.MolToSmiles(template)} "
+            f"(stereochemistry or charge state differ)"
+        )
     return Chem.AddHs(molecule, addCoords=True)
 
 
@@ -161,13 +173,23 @@ def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize
     digest = hashlib.sha256()
     with open(pdb_file, "rb") as stream:
         digest.update(stream.read())
-    digest.update(repr((BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize,
-                        openmm.__version__)).encode())
+    digest.update(
+        repr((BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize, openmm.__version__)).encode()
+    )
     return digest.hexdigest()[:16]
 
 
-def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_strength=0.15, minimize=250,
-                  cache_dir=None, platform=None, verbose=True):
+def build_complex(
+    pdb_file,
+    ligand_residue,
+    smiles=None,
+    padding=1.0,
+    ionic_strength=0.15,
+    minimize=250,
+    cache_dir=None,
+    platform=None,
+    verbose=True,
+):
     """Build (or load from the cache) a solvated, minimized protein–ligand System from a PDB file.
 
     pdb_file: the complex; ligand_residue: the ligand's residue name; smiles: the ligand's SMILES (bond orders,
@@ -183,8 +205,10 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
         raise LigandError(f"PDB file not found: {pdb_file}")
     if smiles is None:
         if ligand_residue not in KNOWN_LIGANDS:
-            raise LigandError(f"unknown ligand residue '{ligand_residue}': pass its SMILES "
-                              f"(known without one: {', '.join(KNOWN_LIGANDS)})")
+            raise LigandError(
+                f"unknown ligand residue '{ligand_residue}': pass its SMILES "
+                f"(known without one: {', '.join(KNOWN_LIGANDS)})"
+            )
         smiles = KNOWN_LIGANDS[ligand_residue][1]
     name = KNOWN_LIGANDS.get(ligand_residue, (ligand_residue,))[0]
     log = print if verbose else (lambda *a, **k: None)
@@ -199,6 +223,7 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
     started = time.perf_counter()
     molecule = ligand_molecule(pdb_file, ligand_residue, smiles)
     from .gaff import LigandTemplate
+
     template = LigandTemplate(molecule, ligand_atom_names(molecule), ligand_residue)
     for kind, missing, used in template.substitutions:
         log(f"GAFF has no {kind} parameter for {missing}: using {used} (analogue)")
@@ -209,10 +234,20 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
     modeller.add(*_ligand_topology(molecule, template))
     forcefield = app.ForceField("amber14-all.xml", "amber14/tip3p.xml", template.forcefield_file())
     log(f"solvating: TIP3P, {padding} nm padding, {ionic_strength} M NaCl")
-    modeller.addSolvent(forcefield, model="tip3p", padding=padding * unit.nanometer,
-                        ionicStrength=ionic_strength * unit.molar, neutralize=True)
-    system = forcefield.createSystem(modeller.topology, nonbondedMethod=app.PME, nonbondedCutoff=1.0 * unit.nanometer,
-                                     constraints=app.HBonds, rigidWater=True)
+    modeller.addSolvent(
+        forcefield,
+        model="tip3p",
+        padding=padding * unit.nanometer,
+        ionicStrength=ionic_strength * unit.molar,
+        neutralize=True,
+    )
+    system = forcefield.createSystem(
+        modeller.topology,
+        nonbondedMethod=app.PME,
+        nonbondedCutoff=1.0 * unit.nanometer,
+        constraints=app.HBonds,
+        rigidWater=True,
+    )
     ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == ligand_residue]
     positions = modeller.positions
     if minimize:
@@ -223,11 +258,21 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
         openmm.LocalEnergyMinimizer.minimize(context, 10.0, int(minimize))
         positions = context.getState(getPositions=True).getPositions()
         del context
-    description = {"ligand": name, "ligand_residue": ligand_residue, "smiles": smiles, "source": pdb_file,
-                   "atoms": system.getNumParticles(), "ligand_atoms": len(ligand_atoms),
-                   "ligand_charges": template.charge_method, "ligand_gaff_types": template.atom_types,
-                   "gaff_substitutions": template.substitutions, "padding_nm": padding,
-                   "ionic_strength_molar": ionic_strength, "minimization_iterations": minimize, "build_seconds": round(time.perf_counter() - started, 1)}
+    description = {
+        "ligand": name,
+        "ligand_residue": ligand_residue,
+        "smiles": smiles,
+        "source": pdb_file,
+        "atoms": system.getNumParticles(),
+        "ligand_atoms": len(ligand_atoms),
+        "ligand_charges": template.charge_method,
+        "ligand_gaff_types": template.atom_types,
+        "gaff_substitutions": template.substitutions,
+        "padding_nm": padding,
+        "ionic_strength_molar": ionic_strength,
+        "minimization_iterations": minimize,
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
     result = ProteinLigandComplex(system, modeller.topology, positions, ligand_atoms, name, ligand_residue, description)
     if folder:
         _save(folder, result, template.xml)
@@ -238,14 +283,22 @@ def build_complex(pdb_file, ligand_residue, smiles=None, padding=1.0, ionic_stre
 def from_system(system, topology, positions, ligand_residue):
     """Wrap a user's own System and Topology: the ligand is every atom of residues named ``ligand_residue``."""
     if system.getNumParticles() != topology.getNumAtoms():
-        raise LigandError(f"the System has {system.getNumParticles()} particles, the Topology "
-                          f"{topology.getNumAtoms()} atoms")
+        raise LigandError(
+            f"the System has {system.getNumParticles()} particles, the Topology {topology.getNumAtoms()} atoms"
+        )
     ligand_atoms = [a.index for a in topology.atoms() if a.residue.name == ligand_residue]
     if not ligand_atoms:
         names = sorted({r.name for r in topology.residues()})
         raise LigandError(f"no residue named '{ligand_residue}' in the topology (residue names: {', '.join(names)})")
-    return ProteinLigandComplex(system, topology, positions, ligand_atoms, ligand_residue, ligand_residue,
-                                {"ligand_residue": ligand_residue, "atoms": system.getNumParticles()})
+    return ProteinLigandComplex(
+        system,
+        topology,
+        positions,
+        ligand_atoms,
+        ligand_residue,
+        ligand_residue,
+        {"ligand_residue": ligand_residue, "atoms": system.getNumParticles()},
+    )
 
 
 def _fixed_protein(pdb_file, platform=None):
@@ -253,6 +306,7 @@ def _fixed_protein(pdb_file, platform=None):
     minimizes the hydrogens it adds on ``platform`` (OpenMM's default if None)."""
     from pdbfixer import PDBFixer
     import inspect
+
     if "platform" in inspect.signature(PDBFixer).parameters:
         fixer = PDBFixer(filename=pdb_file, platform=platform)
     else:  # PDBFixer before 1.10 (Debian's) minimizes on OpenMM's default platform
@@ -272,8 +326,10 @@ def _ligand_topology(molecule, template):
     """An OpenMM Topology and positions (nm) for the ligand, atoms named as in the template."""
     topology = app.Topology()
     residue = topology.addResidue(template.residue_name, topology.addChain("L"))
-    atoms = [topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
-             for name, symbol in zip(template.atom_names, template.elements)]
+    atoms = [
+        topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
+        for name, symbol in zip(template.atom_names, template.elements)
+    ]
     for i, j in template.bonds:
         topology.addBond(atoms[i], atoms[j])
     conformer = molecule.GetConformer()
@@ -291,15 +347,20 @@ def _save(folder, result, ligand_xml):
     for _ in range(result.system.getNumParticles()):
         state_system.addParticle(1.0)
     state_system.setDefaultPeriodicBoxVectors(*result.system.getDefaultPeriodicBoxVectors())
-    context = openmm.Context(state_system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    context = openmm.Context(
+        state_system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference")
+    )
     context.setPositions(result.positions)
     with open(os.path.join(folder, "positions.xml"), "w") as stream:
         stream.write(openmm.XmlSerializer.serialize(context.getState(getPositions=True)))
     with open(os.path.join(folder, "ligand.xml"), "w") as stream:
         stream.write(ligand_xml)
     with open(os.path.join(folder, "complex.json"), "w") as stream:
-        json.dump({**result.description, "ligand_atom_indices": result.ligand_atoms,
-                   "ligand_name": result.ligand_name}, stream, indent=1)
+        json.dump(
+            {**result.description, "ligand_atom_indices": result.ligand_atoms, "ligand_name": result.ligand_name},
+            stream,
+            indent=1,
+        )
     open(os.path.join(folder, "complete"), "w").close()
 
 
@@ -313,5 +374,6 @@ def _load(folder):
         positions = openmm.XmlSerializer.deserialize(stream.read()).getPositions()
     ligand_atoms = description.pop("ligand_atom_indices")
     name = description.pop("ligand_name")
-    return ProteinLigandComplex(system, pdb.topology, positions, ligand_atoms, name,
-                                description["ligand_residue"], description)
+    return ProteinLigandComplex(
+        system, pdb.topology, positions, ligand_atoms, name, description["ligand_residue"], description
+    )

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Decouple a ligand from its environment in an existing System, and exact dU/dlambda for the result."""
+
 import copy
 import math
 
@@ -34,10 +35,19 @@ def _check_ligand(ligand_atoms, num_particles):
     return check_indices(ligand_atoms, "ligand_atoms", num_particles)
 
 
-def decouple(system: openmm.System, ligand_atoms: Sequence[int], *, annihilate_electrostatics: bool = True,
-             softcore_alpha: float = 0.5, softcore_a: float = 1.0, softcore_b: float = 1.0, softcore_c: float = 6.0,
-             lambda_sterics_name: str = "lambda_sterics", lambda_electrostatics_name: str = "lambda_electrostatics",
-             force_group: Optional[int] = None) -> openmm.System:
+def decouple(
+    system: openmm.System,
+    ligand_atoms: Sequence[int],
+    *,
+    annihilate_electrostatics: bool = True,
+    softcore_alpha: float = 0.5,
+    softcore_a: float = 1.0,
+    softcore_b: float = 1.0,
+    softcore_c: float = 6.0,
+    lambda_sterics_name: str = "lambda_sterics",
+    lambda_electrostatics_name: str = "lambda_electrostatics",
+    force_group: Optional[int] = None,
+) -> openmm.System:
     """Return a new System in which two Context parameters couple the ligand to its environment.
 
     The input System is left untouched. In the new one, ``lambda_sterics`` and ``lambda_electrostatics``
@@ -104,19 +114,26 @@ def decouple(system: openmm.System, ligand_atoms: Sequence[int], *, annihilate_e
             raise LigandError(f"force_group must be in 0 .. 31, got {force_group}")
     method = original_nb.getNonbondedMethod()
     if method == openmm.NonbondedForce.LJPME:
-        raise LigandError("decouple does not support a NonbondedForce with LJPME: its long-range Lennard-Jones "
-                          "would still couple the ligand")
+        raise LigandError(
+            "decouple does not support a NonbondedForce with LJPME: its long-range Lennard-Jones "
+            "would still couple the ligand"
+        )
     if method not in _METHODS:
         raise LigandError(f"unknown NonbondedForce method {method}")
     if not annihilate_electrostatics and method in (openmm.NonbondedForce.PME, openmm.NonbondedForce.Ewald):
-        raise LigandError("annihilate_electrostatics=False is not exact with PME/Ewald (the ligand's reciprocal-space "
-                          "self-interaction scales with its charges); use annihilate_electrostatics=True")
+        raise LigandError(
+            "annihilate_electrostatics=False is not exact with PME/Ewald (the ligand's reciprocal-space "
+            "self-interaction scales with its charges); use annihilate_electrostatics=True"
+        )
     for name in (lambda_sterics_name, lambda_electrostatics_name):
         for force in system.getForces():
             if hasattr(force, "getNumGlobalParameters") and any(
-                    force.getGlobalParameterName(k) == name for k in range(force.getNumGlobalParameters())):
-                raise LigandError(f"the System already has a global parameter named '{name}' "
-                                  f"(in a {type(force).__name__}); choose other lambda names")
+                force.getGlobalParameterName(k) == name for k in range(force.getNumGlobalParameters())
+            ):
+                raise LigandError(
+                    f"the System already has a global parameter named '{name}' "
+                    f"(in a {type(force).__name__}); choose other lambda names"
+                )
 
     decoupled = copy.deepcopy(system)
     nb = _the_nonbonded_force(decoupled)
@@ -177,7 +194,7 @@ def decouple(system: openmm.System, ligand_atoms: Sequence[int], *, annihilate_e
 
 def _charge_product(value):
     if openmm.unit.is_quantity(value):
-        return value.value_in_unit(openmm.unit.elementary_charge ** 2)
+        return value.value_in_unit(openmm.unit.elementary_charge**2)
     return float(value)
 
 
@@ -190,10 +207,11 @@ def _restore_internal_electrostatics(system, nb, atoms, excluded, lambda_name):
         expression = "(1-{0}^2)*{1}*qq/r".format(lambda_name, _ONE_4PI_EPS0)
     else:
         eps = nb.getReactionFieldDielectric()
-        krf = cutoff ** -3 * (eps - 1) / (2 * eps + 1)
+        krf = cutoff**-3 * (eps - 1) / (2 * eps + 1)
         crf = 3 * eps / ((2 * eps + 1) * cutoff)
         expression = "(1-{0}^2)*step({2}-r)*{1}*qq*(1/r+{3}*r^2-{4})".format(
-            lambda_name, _ONE_4PI_EPS0, cutoff, krf, crf)
+            lambda_name, _ONE_4PI_EPS0, cutoff, krf, crf
+        )
     bonds = openmm.CustomBondForce(expression)
     bonds.setName("LigandInternalElectrostatics")
     bonds.addGlobalParameter(lambda_name, 1.0)
@@ -203,7 +221,7 @@ def _restore_internal_electrostatics(system, nb, atoms, excluded, lambda_name):
     bonds.setForceGroup(nb.getForceGroup())
     charges = _ligand_charges(nb, lambda_name)
     for a, i in enumerate(atoms):
-        for j in atoms[a + 1:]:
+        for j in atoms[a + 1 :]:
             if (min(i, j), max(i, j)) in excluded:
                 continue
             bonds.addBond(i, j, [charges[i] * charges[j]])
@@ -216,7 +234,9 @@ def _ligand_charges(nb, lambda_name):
     for k in range(nb.getNumParticleParameterOffsets()):
         name, particle, charge, _, _ = nb.getParticleParameterOffset(k)
         if name == lambda_name:
-            charges[particle] = charge.value_in_unit(openmm.unit.elementary_charge) if openmm.unit.is_quantity(charge) else charge
+            charges[particle] = (
+                charge.value_in_unit(openmm.unit.elementary_charge) if openmm.unit.is_quantity(charge) else charge
+            )
     return charges
 
 
@@ -294,8 +314,10 @@ def lambda_derivatives(context: openmm.Context, parameters: Optional[Sequence[st
             force = owned[name]
             if id(force) not in exact:
                 values = force.getLambdaDerivatives(context)
-                exact[id(force)] = {force.getStericsParameterName(): values[0],
-                                    force.getElectrostaticsParameterName(): values[1]}
+                exact[id(force)] = {
+                    force.getStericsParameterName(): values[0],
+                    force.getElectrostaticsParameterName(): values[1],
+                }
             result[name] = exact[id(force)][name]
         else:
             result[name] = _generic_derivative(context, name)
@@ -319,10 +341,15 @@ def _generic_derivative(context, name):
         derivative += dict(state.getEnergyParameterDerivatives()).get(name, 0.0)
     if quadratic_groups:
         for f in forces:
-            if (quadratic_groups >> f.getForceGroup()) & 1 and not isinstance(f, openmm.NonbondedForce) \
-                    and name in _global_parameter_names(f):
-                raise LigandError(f"a {type(f).__name__} in force group {f.getForceGroup()} depends on '{name}' and "
-                                  f"shares the group with a NonbondedForce whose offsets use it: put it in another group")
+            if (
+                (quadratic_groups >> f.getForceGroup()) & 1
+                and not isinstance(f, openmm.NonbondedForce)
+                and name in _global_parameter_names(f)
+            ):
+                raise LigandError(
+                    f"a {type(f).__name__} in force group {f.getForceGroup()} depends on '{name}' and "
+                    f"shares the group with a NonbondedForce whose offsets use it: put it in another group"
+                )
         derivative += _quadratic_derivative(context, name, quadratic_groups)
     if not math.isfinite(derivative):
         raise LigandError(f"dU/d{name} is not finite ({derivative}): check the positions")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """The exception openmmligand raises for bad input."""
+
 import openmm
 
 

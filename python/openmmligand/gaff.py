@@ -21,6 +21,7 @@ substitution is recorded in ``LigandTemplate.substitutions`` and reported; ``all
 missing parameter an error. A term with no analogue either, or a Lennard-Jones type GAFF lacks, raises
 :class:`LigandError` naming the GAFF atom types.
 """
+
 import math
 import os
 from xml.sax.saxutils import quoteattr
@@ -63,24 +64,29 @@ def find_gaff_dat():
     (<package>/share/openbabel/<version>), or Debian's /usr/share/openbabel/<version>."""
     import openbabel
     from openbabel import openbabel as ob
+
     version = ob.OBReleaseVersion()
     root = "/usr/share/openbabel"
-    candidates = [os.environ.get("BABEL_DATADIR", ""),
-                  os.path.join(os.path.dirname(openbabel.__file__), "share", "openbabel", version),
-                  os.path.join(root, version)]
+    candidates = [
+        os.environ.get("BABEL_DATADIR", ""),
+        os.path.join(os.path.dirname(openbabel.__file__), "share", "openbabel", version),
+        os.path.join(root, version),
+    ]
     if os.path.isdir(root):
         candidates += [os.path.join(root, d) for d in sorted(os.listdir(root), reverse=True)]
     for folder in candidates:
         path = os.path.join(folder, "gaff.dat")
         if folder and os.path.isfile(path):
             return path
-    raise LigandError("Open Babel's gaff.dat was not found (pip install openbabel-wheel, or Debian's "
-                      "python3-openbabel, or set BABEL_DATADIR)")
+    raise LigandError(
+        "Open Babel's gaff.dat was not found (pip install openbabel-wheel, or Debian's "
+        "python3-openbabel, or set BABEL_DATADIR)"
+    )
 
 
 def _types(field, count):
     """Atom types of a fixed-width Amber key such as 'c3-c3-n -c ' (two characters per type)."""
-    return tuple(field[3 * i:3 * i + 2].strip() for i in range(count))
+    return tuple(field[3 * i : 3 * i + 2].strip() for i in range(count))
 
 
 class GaffParameters:
@@ -131,10 +137,13 @@ class GaffParameters:
             previous_continues = periodicity < 0
         for line in impropers:
             fields = line[11:].split()
-            self.impropers[_types(line, 4)] = (int(round(abs(float(fields[2])))), math.radians(float(fields[1])),
-                                               float(fields[0]) * KCAL_TO_KJ)
+            self.impropers[_types(line, 4)] = (
+                int(round(abs(float(fields[2])))),
+                math.radians(float(fields[1])),
+                float(fields[0]) * KCAL_TO_KJ,
+            )
         start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["MOD4", "RE"])
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             if line.strip() in ("", "END"):
                 break
             fields = line.split()
@@ -182,6 +191,7 @@ def gaff_atom_types(molecule):
     typing rules (gaff.prm), in atom order."""
     from openbabel import openbabel as ob
     from rdkit import Chem
+
     conversion = ob.OBConversion()
     conversion.SetInFormat("mol")
     obmol = ob.OBMol()
@@ -203,6 +213,7 @@ def gaff_atom_types(molecule):
 def mmff94_charges(molecule):
     """MMFF94 partial charges (elementary charges) of an RDKit molecule with explicit hydrogens."""
     from rdkit.Chem import AllChem
+
     properties = AllChem.MMFFGetMoleculeProperties(molecule)
     if properties is None:
         raise LigandError("RDKit has no MMFF94 parameters for the ligand, so no MMFF94 charges")
@@ -250,7 +261,7 @@ class LigandTemplate:
                 raise
             for position, atom_type in enumerate(key):
                 for analogue in ANALOGUES.get(atom_type, []):
-                    candidate = key[:position] + (analogue,) + key[position + 1:]
+                    candidate = key[:position] + (analogue,) + key[position + 1 :]
                     try:
                         found = lookup(*candidate)
                     except LigandError:
@@ -288,49 +299,65 @@ class LigandTemplate:
         type_name = lambda index: f"{self.residue_name}-{self.atom_names[index]}"  # noqa: E731
         out = ["<ForceField>", " <AtomTypes>"]
         for index, gaff_type in enumerate(t):
-            out.append(f"  <Type name={quoteattr(type_name(index))} class={quoteattr(cls(gaff_type))} "
-                       f"element=\"{self.elements[index]}\" mass=\"{p.mass(gaff_type)}\"/>")
+            out.append(
+                f"  <Type name={quoteattr(type_name(index))} class={quoteattr(cls(gaff_type))} "
+                f'element="{self.elements[index]}" mass="{p.mass(gaff_type)}"/>'
+            )
         out += [" </AtomTypes>", " <Residues>", f"  <Residue name={quoteattr(self.residue_name)}>"]
         for index, name in enumerate(self.atom_names):
-            out.append(f"   <Atom name={quoteattr(name)} type={quoteattr(type_name(index))} "
-                       f"charge=\"{self.charges[index]!r}\"/>")
+            out.append(
+                f'   <Atom name={quoteattr(name)} type={quoteattr(type_name(index))} charge="{self.charges[index]!r}"/>'
+            )
         for i, j in self.bonds:
-            out.append(f"   <Bond atomName1={quoteattr(self.atom_names[i])} atomName2={quoteattr(self.atom_names[j])}/>")
+            out.append(
+                f"   <Bond atomName1={quoteattr(self.atom_names[i])} atomName2={quoteattr(self.atom_names[j])}/>"
+            )
         out += ["  </Residue>", " </Residues>", " <HarmonicBondForce>"]
         for key in sorted({tuple(sorted((t[i], t[j]))) for i, j in self.bonds}):
             k, length = self._lookup("bond", key)
-            out.append(f"  <Bond class1=\"{cls(key[0])}\" class2=\"{cls(key[1])}\" length=\"{length!r}\" k=\"{k!r}\"/>")
+            out.append(f'  <Bond class1="{cls(key[0])}" class2="{cls(key[1])}" length="{length!r}" k="{k!r}"/>')
         out += [" </HarmonicBondForce>", " <HarmonicAngleForce>"]
         for key in sorted({min((t[i], t[j], t[k]), (t[k], t[j], t[i])) for i, j, k in self.angles()}):
             k, angle = self._lookup("angle", key)
-            out.append(f"  <Angle class1=\"{cls(key[0])}\" class2=\"{cls(key[1])}\" class3=\"{cls(key[2])}\" "
-                       f"angle=\"{angle!r}\" k=\"{k!r}\"/>")
-        out += [" </HarmonicAngleForce>", " <PeriodicTorsionForce ordering=\"amber\">"]
+            out.append(
+                f'  <Angle class1="{cls(key[0])}" class2="{cls(key[1])}" class3="{cls(key[2])}" '
+                f'angle="{angle!r}" k="{k!r}"/>'
+            )
+        out += [" </HarmonicAngleForce>", ' <PeriodicTorsionForce ordering="amber">']
         # Propers keyed by the molecule's exact type quadruples, terms resolved by tleap's rule above, so
         # OpenMM's matching has no wildcard choice left to make.
         for key in sorted({min((t[i], t[j], t[k], t[l]), (t[l], t[k], t[j], t[i])) for i, j, k, l in self.torsions()}):
             terms = self._lookup("proper", key)
-            attributes = " ".join(f"periodicity{n + 1}=\"{term[0]}\" phase{n + 1}=\"{term[1]!r}\" k{n + 1}=\"{term[2]!r}\""
-                                  for n, term in enumerate(terms))
-            out.append(f"  <Proper class1=\"{cls(key[0])}\" class2=\"{cls(key[1])}\" class3=\"{cls(key[2])}\" "
-                       f"class4=\"{cls(key[3])}\" {attributes}/>")
+            attributes = " ".join(
+                f'periodicity{n + 1}="{term[0]}" phase{n + 1}="{term[1]!r}" k{n + 1}="{term[2]!r}"'
+                for n, term in enumerate(terms)
+            )
+            out.append(
+                f'  <Proper class1="{cls(key[0])}" class2="{cls(key[1])}" class3="{cls(key[2])}" '
+                f'class4="{cls(key[3])}" {attributes}/>'
+            )
         # Impropers as GAFF lists them (Amber order a-b-c-d, c the centre), for centre types present here;
         # OpenMM's ordering="amber" matching then picks the atoms and their order as tleap does.
         centres = {t[j] for j, n in enumerate(self._neighbours()) if len(n) == 3}
         for (a, b, c, d), (periodicity, phase, k) in sorted(p.impropers.items()):
             if c in centres:
-                out.append(f"  <Improper class1=\"{cls(c)}\" class2=\"{cls(a)}\" class3=\"{cls(b)}\" "
-                           f"class4=\"{cls(d)}\" periodicity1=\"{periodicity}\" phase1=\"{phase!r}\" k1=\"{k!r}\"/>")
-        out += [" </PeriodicTorsionForce>",
-                f" <NonbondedForce coulomb14scale=\"{COULOMB14_SCALE!r}\" lj14scale=\"{LJ14_SCALE!r}\">",
-                "  <UseAttributeFromResidue name=\"charge\"/>"]
+                out.append(
+                    f'  <Improper class1="{cls(c)}" class2="{cls(a)}" class3="{cls(b)}" '
+                    f'class4="{cls(d)}" periodicity1="{periodicity}" phase1="{phase!r}" k1="{k!r}"/>'
+                )
+        out += [
+            " </PeriodicTorsionForce>",
+            f' <NonbondedForce coulomb14scale="{COULOMB14_SCALE!r}" lj14scale="{LJ14_SCALE!r}">',
+            '  <UseAttributeFromResidue name="charge"/>',
+        ]
         for index, gaff_type in enumerate(t):
             sigma, epsilon = p.sigma_epsilon(gaff_type)
-            out.append(f"  <Atom type={quoteattr(type_name(index))} sigma=\"{sigma!r}\" epsilon=\"{epsilon!r}\"/>")
+            out.append(f'  <Atom type={quoteattr(type_name(index))} sigma="{sigma!r}" epsilon="{epsilon!r}"/>')
         out += [" </NonbondedForce>", "</ForceField>", ""]
         return "\n".join(out)
 
     def forcefield_file(self):
         """The template as a file-like object for ``app.ForceField(..., template.forcefield_file())``."""
         import io
+
         return io.StringIO(self.xml)

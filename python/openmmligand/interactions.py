@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Per-residue ligand–environment interaction energies: the interaction fingerprint, computed by the force's kernel."""
+
 import math
 import weakref
 
@@ -79,7 +80,7 @@ def _ewald_alpha(context):
             method = force.getNonbondedMethod()
             if method not in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME, openmm.NonbondedForce.Ewald):
                 return 0.0
-            alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer ** -1)
+            alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer**-1)
             if method != openmm.NonbondedForce.Ewald and alpha > 0:
                 return alpha
             cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
@@ -87,8 +88,13 @@ def _ewald_alpha(context):
     return 0.0
 
 
-def interaction_energies(context: openmm.Context, groups=None, topology: Optional[app.Topology] = None,
-                         force: Optional[LigandCouplingForce] = None, lump_solvent: bool = True) -> pandas.DataFrame:
+def interaction_energies(
+    context: openmm.Context,
+    groups=None,
+    topology: Optional[app.Topology] = None,
+    force: Optional[LigandCouplingForce] = None,
+    lump_solvent: bool = True,
+) -> pandas.DataFrame:
     """Interaction energy between the ligand and each environment group, for the Context's current positions.
 
     Parameters
@@ -114,7 +120,9 @@ def interaction_energies(context: openmm.Context, groups=None, topology: Optiona
     if force is None:
         found = find_ligand_coupling_forces(system)
         if len(found) != 1:
-            raise LigandError(f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force=")
+            raise LigandError(
+                f"the Context's System has {len(found)} LigandCouplingForces; pass the one to use as force="
+            )
         force = found[0]
     elif not LigandCouplingForce.isinstance(force):
         raise LigandError(f"force must be a LigandCouplingForce, got {type(force).__name__}")
@@ -129,8 +137,9 @@ def interaction_energies(context: openmm.Context, groups=None, topology: Optiona
         if isinstance(groups, dict):
             items = list(groups.items())
         elif isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
-            raise LigandError(f"groups must be a dict {{name: atom indices}} or a sequence of atom-index sequences, "
-                              f"got {groups!r}")
+            raise LigandError(
+                f"groups must be a dict {{name: atom indices}} or a sequence of atom-index sequences, got {groups!r}"
+            )
         else:
             items = [(f"group {k}", g) for k, g in enumerate(groups)]
         names = [str(name) for name, _ in items]
@@ -139,13 +148,15 @@ def interaction_energies(context: openmm.Context, groups=None, topology: Optiona
         for index, (name, atoms) in enumerate(items):
             for atom in check_indices(atoms, f"group '{name}'", n, allow_empty=True):
                 if atom in ligand_set:
-                    raise LigandError(f"group '{name}' has particle {atom}, which is in the ligand: groups are the "
-                                      f"ligand's partners")
+                    raise LigandError(
+                        f"group '{name}' has particle {atom}, which is in the ligand: groups are the ligand's partners"
+                    )
                 if group_of[atom] != -1:
                     raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
                 group_of[atom] = index
-    values = numpy.array(force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names),
-                                                      _ewald_alpha(context))).reshape(len(names), 4)
+    values = numpy.array(
+        force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names), _ewald_alpha(context))
+    ).reshape(len(names), 4)
     table = {"group": names, "residue_name": resnames, "residue_id": resids}
     for k, field in enumerate(FIELDS):
         table[field] = values[:, k] if len(names) else numpy.zeros(0)
@@ -160,8 +171,9 @@ class InteractionEnergyReporter:
     elec_full, elec, total_full, total; kJ/mol). Groups as for :func:`interaction_energies` (default: one per
     residue of ``topology``, solvent lumped)."""
 
-    def __init__(self, file, reportInterval: int, topology: Optional[app.Topology] = None, groups=None,
-                 lump_solvent: bool = True):
+    def __init__(
+        self, file, reportInterval: int, topology: Optional[app.Topology] = None, groups=None, lump_solvent: bool = True
+    ):
         """Open (or take) ``file`` and write the CSV header; report every ``reportInterval`` (> 0) steps."""
         self._interval = check_index(reportInterval, "reportInterval")
         if self._interval <= 0:
@@ -180,8 +192,9 @@ class InteractionEnergyReporter:
 
     def report(self, simulation, state):
         """Write one row per group for the current configuration."""
-        table = interaction_energies(simulation.context, self._groups, self._topology or simulation.topology,
-                                     lump_solvent=self._lump)
+        table = interaction_energies(
+            simulation.context, self._groups, self._topology or simulation.topology, lump_solvent=self._lump
+        )
         labels = [list(numpy.asarray(table[c], dtype=object)) for c in ("group", "residue_name", "residue_id")]
         values = [numpy.asarray(table[c], dtype=float) for c in FIELDS + ("total_full", "total")]
         for k in range(len(labels[0])):
@@ -198,6 +211,7 @@ def fingerprint(csv_file: str, field: str = "total_full") -> list:
     """Mean and standard deviation over the reports of a CSV written by :class:`InteractionEnergyReporter`, per
     group, most strongly interacting first: a list of (group, mean, std) in kJ/mol."""
     import csv
+
     values = {}
     with open(csv_file) as stream:
         for row in csv.DictReader(stream):
@@ -206,12 +220,14 @@ def fingerprint(csv_file: str, field: str = "total_full") -> list:
     return sorted(summary, key=lambda item: item[1])
 
 
-def plot_fingerprint(csv_file: str, path: str, top: int = 15, field: str = "total_full",
-                     title: str = "Ligand interaction fingerprint") -> None:
+def plot_fingerprint(
+    csv_file: str, path: str, top: int = 15, field: str = "total_full", title: str = "Ligand interaction fingerprint"
+) -> None:
     """Bar chart of the ``top`` most strongly interacting groups (mean ± std over the reports) from a reporter's
     CSV; the solvent group is left out (its magnitude would dwarf the residues). Written with matplotlib's
     object API: the caller's pyplot state and backend are left alone."""
     from matplotlib.figure import Figure
+
     top = check_index(top, "top")
     if top <= 0:
         raise LigandError(f"top must be positive, got {top}")
@@ -222,8 +238,13 @@ def plot_fingerprint(csv_file: str, path: str, top: int = 15, field: str = "tota
     ax = fig.subplots()
     names = [item[0] for item in summary]
     means = [item[1] for item in summary]
-    ax.bar(range(len(summary)), means, yerr=[item[2] for item in summary], capsize=3,
-           color=["#d62728" if m < 0 else "#1f77b4" for m in means])
+    ax.bar(
+        range(len(summary)),
+        means,
+        yerr=[item[2] for item in summary],
+        capsize=3,
+        color=["#d62728" if m < 0 else "#1f77b4" for m in means],
+    )
     ax.set_xticks(range(len(summary)))
     ax.set_xticklabels(names, rotation=60, ha="right", fontsize=8)
     ax.axhline(0, color="grey", lw=0.6)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Energies of many lambda states in one pass (the u_kn matrix of MBAR and replica exchange)."""
+
 import numpy
 import openmm
 from openmm import unit
@@ -34,20 +35,27 @@ def _states_array(states):
     try:
         array = numpy.asarray(states, dtype=float)
     except (TypeError, ValueError):
-        raise LigandError(f"states must be a sequence of (lambda_sterics, lambda_electrostatics) pairs, got {states!r}") from None
+        raise LigandError(
+            f"states must be a sequence of (lambda_sterics, lambda_electrostatics) pairs, got {states!r}"
+        ) from None
     if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
-        raise LigandError(f"states must be a non-empty sequence of (lambda_sterics, lambda_electrostatics) pairs; "
-                          f"got an array of shape {array.shape}")
+        raise LigandError(
+            f"states must be a non-empty sequence of (lambda_sterics, lambda_electrostatics) pairs; "
+            f"got an array of shape {array.shape}"
+        )
     bad = ~((array >= 0.0) & (array <= 1.0))
     if bad.any():
         k, column = map(int, numpy.argwhere(bad)[0])
-        raise LigandError(f"states: state {k} has {('lambda_sterics', 'lambda_electrostatics')[column]} = "
-                          f"{array[k, column]}, outside [0, 1]")
+        raise LigandError(
+            f"states: state {k} has {('lambda_sterics', 'lambda_electrostatics')[column]} = "
+            f"{array[k, column]}, outside [0, 1]"
+        )
     return array
 
 
-def state_energies(context: openmm.Context, states: Sequence[Tuple[float, float]],
-                   force: Optional[LigandCouplingForce] = None) -> numpy.ndarray:
+def state_energies(
+    context: openmm.Context, states: Sequence[Tuple[float, float]], force: Optional[LigandCouplingForce] = None
+) -> numpy.ndarray:
     """Potential energy of the whole System in each lambda state, for the Context's current configuration.
 
     Parameters
@@ -77,8 +85,12 @@ def state_energies(context: openmm.Context, states: Sequence[Tuple[float, float]
     return numpy.array(_the_force(context, force).getStateEnergies(context, list(array[:, 0]), list(array[:, 1])))
 
 
-def reduced_potentials(context: openmm.Context, states: Sequence[Tuple[float, float]], temperature,
-                       force: Optional[LigandCouplingForce] = None) -> numpy.ndarray:
+def reduced_potentials(
+    context: openmm.Context,
+    states: Sequence[Tuple[float, float]],
+    temperature,
+    force: Optional[LigandCouplingForce] = None,
+) -> numpy.ndarray:
     """Reduced potentials u_k = (U_k + p V) / kT of the current configuration in each state, for MBAR.
 
     ``temperature`` in kelvin (a number or a Quantity). The p V term is added when the System has a

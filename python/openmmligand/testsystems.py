@@ -6,6 +6,7 @@ The ligand is ethanol with GAFF atom types and parameters (bonds, angles, torsio
 GAFF 1.8; charges chosen by hand to be neutral and GAFF-like) written as an OpenMM ForceField XML, so the
 systems need nothing beyond OpenMM itself. They are for tests, examples and benchmarks, not production.
 """
+
 import io
 
 import openmm
@@ -75,12 +76,26 @@ ETHANOL_XML = """<ForceField>
 
 # Ethanol (angstrom), staggered, from standard bond lengths and tetrahedral angles.
 _ETHANOL_ATOMS = [
-    ("C1", "C", (0.000, 0.000, 0.000)), ("C2", "C", (1.520, 0.000, 0.000)), ("O", "O", (2.000, 1.350, 0.000)),
-    ("HO", "H", (2.960, 1.330, 0.000)), ("H11", "H", (-0.370, -1.030, 0.000)), ("H12", "H", (-0.370, 0.515, 0.892)),
-    ("H13", "H", (-0.370, 0.515, -0.892)), ("H21", "H", (1.890, -0.515, 0.892)), ("H22", "H", (1.890, -0.515, -0.892)),
+    ("C1", "C", (0.000, 0.000, 0.000)),
+    ("C2", "C", (1.520, 0.000, 0.000)),
+    ("O", "O", (2.000, 1.350, 0.000)),
+    ("HO", "H", (2.960, 1.330, 0.000)),
+    ("H11", "H", (-0.370, -1.030, 0.000)),
+    ("H12", "H", (-0.370, 0.515, 0.892)),
+    ("H13", "H", (-0.370, 0.515, -0.892)),
+    ("H21", "H", (1.890, -0.515, 0.892)),
+    ("H22", "H", (1.890, -0.515, -0.892)),
 ]
-_ETHANOL_BONDS = [("C1", "C2"), ("C2", "O"), ("O", "HO"), ("C1", "H11"), ("C1", "H12"), ("C1", "H13"),
-                  ("C2", "H21"), ("C2", "H22")]
+_ETHANOL_BONDS = [
+    ("C1", "C2"),
+    ("C2", "O"),
+    ("O", "HO"),
+    ("C1", "H11"),
+    ("C1", "H12"),
+    ("C1", "H13"),
+    ("C2", "H21"),
+    ("C2", "H22"),
+]
 
 
 def ligand_forcefield(water="amber14/tip3p.xml"):
@@ -113,8 +128,16 @@ class LigandInWater:
         self.ligand_atoms = ligand_atoms
 
 
-def ligand_in_water(box_edge=2.4, nonbonded_method=app.PME, cutoff=0.9, switch_distance=None,
-                    dispersion_correction=True, constraints=None, water="amber14/tip3p.xml", rigid_water=True):
+def ligand_in_water(
+    box_edge=2.4,
+    nonbonded_method=app.PME,
+    cutoff=0.9,
+    switch_distance=None,
+    dispersion_correction=True,
+    constraints=None,
+    water="amber14/tip3p.xml",
+    rigid_water=True,
+):
     """Ethanol solvated in a cubic water box.
 
     Parameters
@@ -133,12 +156,15 @@ def ligand_in_water(box_edge=2.4, nonbonded_method=app.PME, cutoff=0.9, switch_d
         As for ForceField.createSystem.
     """
     from ._units import in_nm
+
     forcefield = ligand_forcefield(water)
     topology, positions = ethanol()
     modeller = app.Modeller(topology, positions)
     edge = in_nm(box_edge)
     centre = openmm.Vec3(edge, edge, edge) * 0.5
-    shift = centre - sum((p for p in modeller.positions.value_in_unit(unit.nanometer)), openmm.Vec3(0, 0, 0)) / len(positions)
+    shift = centre - sum((p for p in modeller.positions.value_in_unit(unit.nanometer)), openmm.Vec3(0, 0, 0)) / len(
+        positions
+    )
     modeller.positions = [p + shift for p in modeller.positions.value_in_unit(unit.nanometer)] * unit.nanometer
     modeller.addSolvent(forcefield, model="tip3p", boxSize=openmm.Vec3(edge, edge, edge) * unit.nanometer)
     kwargs = dict(nonbondedMethod=nonbonded_method, constraints=constraints, rigidWater=rigid_water)

@@ -12,7 +12,7 @@ namespace OpenMMLigand {
 class OPENMM_EXPORT_LIGAND LigandCouplingForceProxy : public OpenMM::SerializationProxy {
 public:
     /** The version written; deserialize() reads this and earlier versions. */
-    static const int Version = 2;  // 2: definesParameters
+    static const int Version = 2; // 2: definesParameters
     LigandCouplingForceProxy();
     void serialize(const void* object, OpenMM::SerializationNode& node) const;
     void* deserialize(const OpenMM::SerializationNode& node) const;

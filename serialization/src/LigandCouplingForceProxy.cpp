@@ -34,7 +34,8 @@ void LigandCouplingForceProxy::serialize(const void* object, SerializationNode& 
     const LigandCouplingForce& force = *reinterpret_cast<const LigandCouplingForce*>(object);
     node.setIntProperty("version", Version);
     // Who wrote it, for the message a reader that cannot read this version gives.
-    node.setStringProperty("writtenBy", string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion());
+    node.setStringProperty("writtenBy",
+            string("openmm-ligand ") + OPENMMLIGAND_VERSION + " with OpenMM " + Platform::getOpenMMVersion());
     node.setIntProperty("forceGroup", force.getForceGroup());
     node.setStringProperty("name", force.getName());
     node.setIntProperty("method", (int) force.getNonbondedMethod());
@@ -61,7 +62,10 @@ void LigandCouplingForceProxy::serialize(const void* object, SerializationNode& 
     for (int i = 0; i < force.getNumParticles(); i++) {
         double charge, sigma, epsilon;
         force.getParticleParameters(i, charge, sigma, epsilon);
-        particles.createChildNode("Particle").setDoubleProperty("q", charge).setDoubleProperty("sig", sigma).setDoubleProperty("eps", epsilon);
+        particles.createChildNode("Particle")
+                .setDoubleProperty("q", charge)
+                .setDoubleProperty("sig", sigma)
+                .setDoubleProperty("eps", epsilon);
     }
     writeIndices(node, "Ligand", force.getLigandParticles());
     writeIndices(node, "Environment", force.getEnvironmentParticles());
@@ -80,8 +84,9 @@ void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const
     int version = node.getIntProperty("version");
     if (version < 1 || version > Version)
         throwLigandError("unsupported serialization version ", version, ", written by ",
-                         node.getStringProperty("writtenBy", "an unknown version"), "; this is openmm-ligand ", OPENMMLIGAND_VERSION,
-                         " with OpenMM ", Platform::getOpenMMVersion(), ", which reads versions 1 to ", (int) Version);
+                node.getStringProperty("writtenBy", "an unknown version"), "; this is openmm-ligand ",
+                OPENMMLIGAND_VERSION, " with OpenMM ", Platform::getOpenMMVersion(), ", which reads versions 1 to ",
+                (int) Version);
     // SerializationNode throws OpenMMException for a missing property or child node, so a truncated
     // document fails here rather than yielding a half-filled force.
     std::unique_ptr<LigandCouplingForce> force(new LigandCouplingForce());
@@ -95,9 +100,10 @@ void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const
     force->setReactionFieldDielectric(node.getDoubleProperty("reactionFieldDielectric"));
     force->setIncludeLigandInternalLJ(node.getBoolProperty("ligandInternalLJ"));
     force->setUseDispersionCorrection(node.getBoolProperty("dispersionCorrection"));
-    force->setSoftcoreParameters(node.getDoubleProperty("alpha"), node.getDoubleProperty("a"), node.getDoubleProperty("b"),
-                                 node.getDoubleProperty("c"));
-    force->setElectrostaticsSoftcoreParameters(node.getDoubleProperty("beta"), node.getDoubleProperty("e"), node.getDoubleProperty("f"));
+    force->setSoftcoreParameters(node.getDoubleProperty("alpha"), node.getDoubleProperty("a"),
+            node.getDoubleProperty("b"), node.getDoubleProperty("c"));
+    force->setElectrostaticsSoftcoreParameters(
+            node.getDoubleProperty("beta"), node.getDoubleProperty("e"), node.getDoubleProperty("f"));
     force->setStericsParameterName(node.getStringProperty("stericsParameter"));
     force->setElectrostaticsParameterName(node.getStringProperty("electrostaticsParameter"));
     force->setDefaultStericsLambda(node.getDoubleProperty("defaultStericsLambda"));
@@ -105,7 +111,8 @@ void* LigandCouplingForceProxy::deserialize(const SerializationNode& node) const
     if (version >= 2)
         force->setDefinesParameters(node.getBoolProperty("definesParameters"));
     for (const SerializationNode& particle : node.getChildNode("Particles").getChildren())
-        force->addParticle(particle.getDoubleProperty("q"), particle.getDoubleProperty("sig"), particle.getDoubleProperty("eps"));
+        force->addParticle(
+                particle.getDoubleProperty("q"), particle.getDoubleProperty("sig"), particle.getDoubleProperty("eps"));
     force->setLigandParticles(readIndices(node, "Ligand"));
     force->setEnvironmentParticles(readIndices(node, "Environment"));
     for (const SerializationNode& exclusion : node.getChildNode("Exclusions").getChildren())

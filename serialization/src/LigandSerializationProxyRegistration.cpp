@@ -10,5 +10,6 @@
 extern "C" OPENMM_EXPORT_LIGAND void __attribute__((constructor)) registerLigandSerializationProxies();
 
 extern "C" OPENMM_EXPORT_LIGAND void registerLigandSerializationProxies() {
-    OpenMM::SerializationProxy::registerProxy(typeid(OpenMMLigand::LigandCouplingForce), new OpenMMLigand::LigandCouplingForceProxy());
+    OpenMM::SerializationProxy::registerProxy(
+            typeid(OpenMMLigand::LigandCouplingForce), new OpenMMLigand::LigandCouplingForceProxy());
 }

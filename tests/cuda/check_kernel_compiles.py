@@ -9,6 +9,7 @@ vectorOps.cu and the kernel. A compile error fails the test; this is what a GPU 
 
 usage: check_kernel_compiles.py KERNEL_FILE CUDA_KERNELS_DIR [NVCC]
 """
+
 import itertools
 import os
 import subprocess
@@ -21,8 +22,11 @@ def compilation_defines(precision, triclinic):
     f = "" if double else "f"
     real = "double" if double else "float"
     mixed = "double" if precision in ("double", "mixed") else "float"
-    defines = {"SYNC_WARPS": "__syncwarp();", "SHFL(var, srcLane)": "__shfl_sync(0xffffffff, var, srcLane);",
-               "BALLOT(var)": "__ballot_sync(0xffffffff, var);"}
+    defines = {
+        "SYNC_WARPS": "__syncwarp();",
+        "SHFL(var, srcLane)": "__shfl_sync(0xffffffff, var, srcLane);",
+        "BALLOT(var)": "__ballot_sync(0xffffffff, var);",
+    }
     if double:
         defines["USE_DOUBLE_PRECISION"] = "1"
     elif precision == "mixed":
@@ -39,12 +43,14 @@ def compilation_defines(precision, triclinic):
             "delta.y -= scale3*periodicBoxVecZ.y; delta.z -= scale3*periodicBoxVecZ.z; "
             "real scale2 = floor(delta.y*invPeriodicBoxSize.y+0.5f); delta.x -= scale2*periodicBoxVecY.x; "
             "delta.y -= scale2*periodicBoxVecY.y; real scale1 = floor(delta.x*invPeriodicBoxSize.x+0.5f); "
-            "delta.x -= scale1*periodicBoxVecX.x;}")
+            "delta.x -= scale1*periodicBoxVecX.x;}"
+        )
     else:
         defines["APPLY_PERIODIC_TO_DELTA(delta)"] = (
             "{delta.x -= floor(delta.x*invPeriodicBoxSize.x+0.5f)*periodicBoxSize.x; "
             "delta.y -= floor(delta.y*invPeriodicBoxSize.y+0.5f)*periodicBoxSize.y; "
-            "delta.z -= floor(delta.z*invPeriodicBoxSize.z+0.5f)*periodicBoxSize.z;}")
+            "delta.z -= floor(delta.z*invPeriodicBoxSize.z+0.5f)*periodicBoxSize.z;}"
+        )
     return defines, real, mixed
 
 
@@ -52,12 +58,31 @@ def compilation_defines(precision, triclinic):
 # take both settings across the variants below.
 def kernel_defines(variant):
     periodic, switching, electrostatics, softcore = variant
-    return {"BLOCK_SIZE": "64", "REDUCTION_WIDTH": "8", "NUM_ATOMS": "5000", "PADDED_NUM_ATOMS": "5024",
-            "NUM_LIGAND": "45", "NUM_INTERNAL_PAIRS": "700", "USE_CUTOFF": "1", "USE_PERIODIC": str(int(periodic)),
-            "CUTOFF": "0.9", "CUTOFF_SQUARED": "0.81", "USE_SWITCH": str(int(switching)), "SWITCH_DISTANCE": "0.75",
-            "SWITCH_WIDTH": "0.15", "USE_ELECTROSTATICS": str(int(electrostatics)), "KRF": "0.68", "CRF": "1.66",
-            "SOFTCORE_C": "6" if not softcore else "4", "IS_C6": "0" if softcore else "1", "SOFTCORE_F": "2",
-            "HAS_ELEC_SOFTCORE": str(int(softcore)), "NUM_DERIVS": "2", "STERICS_DERIV": "0", "ELEC_DERIV": "1"}
+    return {
+        "BLOCK_SIZE": "64",
+        "REDUCTION_WIDTH": "8",
+        "NUM_ATOMS": "5000",
+        "PADDED_NUM_ATOMS": "5024",
+        "NUM_LIGAND": "45",
+        "NUM_INTERNAL_PAIRS": "700",
+        "USE_CUTOFF": "1",
+        "USE_PERIODIC": str(int(periodic)),
+        "CUTOFF": "0.9",
+        "CUTOFF_SQUARED": "0.81",
+        "USE_SWITCH": str(int(switching)),
+        "SWITCH_DISTANCE": "0.75",
+        "SWITCH_WIDTH": "0.15",
+        "USE_ELECTROSTATICS": str(int(electrostatics)),
+        "KRF": "0.68",
+        "CRF": "1.66",
+        "SOFTCORE_C": "6" if not softcore else "4",
+        "IS_C6": "0" if softcore else "1",
+        "SOFTCORE_F": "2",
+        "HAS_ELEC_SOFTCORE": str(int(softcore)),
+        "NUM_DERIVS": "2",
+        "STERICS_DERIV": "0",
+        "ELEC_DERIV": "1",
+    }
 
 
 def source(kernel, kernels_dir, precision, triclinic, variant):
@@ -90,8 +115,11 @@ def main():
             path = os.path.join(work, "kernel.cu")
             with open(path, "w") as f:
                 f.write(source(kernel, kernels_dir, precision, triclinic, variant))
-            result = subprocess.run([nvcc, "-arch=sm_90", "--ptx", "-o", os.path.join(work, "kernel.ptx"), path],
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                [nvcc, "-arch=sm_90", "--ptx", "-o", os.path.join(work, "kernel.ptx"), path],
+                capture_output=True,
+                text=True,
+            )
             label = f"{precision}, {'triclinic' if triclinic else 'rectangular'}, variant {variant}"
             if result.returncode != 0:
                 failures += 1

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """Shared fixtures: the platforms every test body runs on, and cached ligand-in-water systems."""
+
 import functools
 
 import openmm
@@ -30,8 +31,10 @@ PLATFORMS = kernel_platforms()
 
 def pytest_report_header(config):
     failures = openmm.Platform.getPluginLoadFailures()
-    return [f"platforms with the openmm-ligand kernel: {PLATFORMS}",
-            f"OpenMM plugin load failures: {list(failures) if failures else 'none'}"]
+    return [
+        f"platforms with the openmm-ligand kernel: {PLATFORMS}",
+        f"OpenMM plugin load failures: {list(failures) if failures else 'none'}",
+    ]
 
 
 @pytest.fixture(params=PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
@@ -76,8 +79,10 @@ def energy(context, groups=-1):
 
 def forces(context):
     import numpy
-    return numpy.array(context.getState(getForces=True).getForces(asNumpy=True).value_in_unit(
-        unit.kilojoule_per_mole / unit.nanometer))
+
+    return numpy.array(
+        context.getState(getForces=True).getForces(asNumpy=True).value_in_unit(unit.kilojoule_per_mole / unit.nanometer)
+    )
 
 
 METHODS = {

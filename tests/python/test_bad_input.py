@@ -5,6 +5,7 @@ entry point on every platform and precision, each in its own process (helpers/ba
 
 (Forces are not checked on the GPU platforms: OpenMM sums them in 64-bit fixed point there, which has no NaN;
 the energy of the same evaluation is NaN.)"""
+
 import json
 import os
 import subprocess
@@ -12,11 +13,9 @@ import sys
 
 import pytest
 
-from conftest import PLATFORMS
 
 HELPER = os.path.join(os.path.dirname(__file__), "helpers", "bad_positions.py")
-ENTRIES = ["getState", "state_energies", "reduced_potentials", "interaction_energies",
-           "lambda_derivatives", "reporter"]
+ENTRIES = ["getState", "state_energies", "reduced_potentials", "interaction_energies", "lambda_derivatives", "reporter"]
 # What a clear refusal says: ours names the particle and its position; OpenMM's own CPU and GPU platforms
 # refuse a NaN coordinate in setPositions or their neighbour list with this sentence.
 CLEAR = ("has the position", "Particle coordinate is NaN", "Particle coordinate is nan")
@@ -25,8 +24,9 @@ CLEAR = ("has the position", "Particle coordinate is NaN", "Particle coordinate 
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_bad_positions(platform, entry):
     name, precision = platform
-    run = subprocess.run([sys.executable, HELPER, name, precision or "none", entry], capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        [sys.executable, HELPER, name, precision or "none", entry], capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, f"the process died (exit {run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}"
     records = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     assert len(records) == 6, run.stdout + run.stderr[-2000:]

@@ -9,6 +9,7 @@ all, checked term by term against gaff.dat); Lennard-Jones exactly. Open Babel c
 international-table calorie (4.1868), Amber and OpenMM with the thermochemical one (4.184): its energies are
 rescaled by 4.184/4.1868 before the comparison.
 """
+
 import math
 import os
 
@@ -24,7 +25,10 @@ OPEN_BABEL_TO_AMBER = 4.184 / 4.1868  # Open Babel's KCAL_TO_KJ (forcefield.h) v
 pytest.importorskip("rdkit")
 pytest.importorskip("openbabel")
 pytest.importorskip("pdbfixer")
-pytestmark = pytest.mark.skipif(not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
+pytestmark = pytest.mark.skipif(
+    not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")),
+    reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)",
+)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +42,7 @@ def amprenavir():
     """Amprenavir as the builder sees it: molecule, GAFF template, and Open Babel set up with the same charges."""
     from openbabel import openbabel as ob
     from rdkit import Chem
+
     molecule = complexes.ligand_molecule(complexes.HIV_PROTEASE_PDB, "478", complexes.AMPRENAVIR_SMILES)
     template = gaff.LigandTemplate(molecule, complexes.ligand_atom_names(molecule), "478")
     conversion = ob.OBConversion()
@@ -96,7 +101,9 @@ def test_angles_match_open_babel_but_for_the_analogue(amprenavir):
             theta = math.acos(numpy.dot(u, v) / numpy.linalg.norm(u) / numpy.linalg.norm(v))
             correction += ours_k / 2 * (theta - ours_theta) ** 2 - 0.020 * 4.184 * (theta - math.radians(120)) ** 2
     assert correction != 0.0
-    assert energies["HarmonicAngleForce"] == pytest.approx(forcefield.E_Angle() * OPEN_BABEL_TO_AMBER + correction, rel=1e-9)
+    assert energies["HarmonicAngleForce"] == pytest.approx(
+        forcefield.E_Angle() * OPEN_BABEL_TO_AMBER + correction, rel=1e-9
+    )
 
 
 def test_torsions_match_gaff_and_open_babel(amprenavir):
@@ -120,7 +127,9 @@ def test_torsions_match_gaff_and_open_babel(amprenavir):
     impropers = set()
     for index in range(torsions.getNumTorsions()):
         i, j, k, l, n, phase, kn = torsions.getTorsionParameters(index)
-        energy = kn.value_in_unit(unit.kilojoule_per_mole) * (1 + math.cos(n * dihedral(x, i, j, k, l) - phase.value_in_unit(unit.radian)))
+        energy = kn.value_in_unit(unit.kilojoule_per_mole) * (
+            1 + math.cos(n * dihedral(x, i, j, k, l) - phase.value_in_unit(unit.radian))
+        )
         if {frozenset((i, j)), frozenset((j, k)), frozenset((k, l))} <= bonded:
             proper += energy
         else:
@@ -129,8 +138,9 @@ def test_torsions_match_gaff_and_open_babel(amprenavir):
     # Impropers, one per planar centre GAFF lists a term for (OpenMM's ordering="amber" matching, as tleap): the
     # carbamate C (X-X-c-o), N (X-X-n-hn), the nine aromatic C-H (X-X-ca-ha) and the phenyl's ipso C (ca-ca-ca-c3);
     # GAFF 1.4 has none for the ring carbons bonded to S or NH2, nor for the aniline N.
-    centres = {next(a for a in quartet if sum(frozenset((a, b)) in bonded for b in quartet) == 3)
-               for quartet in impropers}
+    centres = {
+        next(a for a in quartet if sum(frozenset((a, b)) in bonded for b in quartet) == 3) for quartet in impropers
+    }
     assert sorted(types[c] for c in centres) == ["c"] + ["ca"] * 10 + ["n"]
 
 
@@ -148,7 +158,9 @@ def test_lennard_jones_matches_open_babel(amprenavir):
     context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
     context.setPositions(x)
     lj = context.getState(getEnergy=True, groups={group}).getPotentialEnergy()
-    assert lj.value_in_unit(unit.kilojoule_per_mole) == pytest.approx(forcefield.E_VDW() * OPEN_BABEL_TO_AMBER, rel=1e-9)
+    assert lj.value_in_unit(unit.kilojoule_per_mole) == pytest.approx(
+        forcefield.E_VDW() * OPEN_BABEL_TO_AMBER, rel=1e-9
+    )
 
 
 def test_ligand_charges_are_neutral_mmff94(amprenavir):
@@ -187,8 +199,10 @@ def test_complex_is_built_and_neutral(hiv_complex):
     assert sum(r.name not in ("HOH", "NA", "CL", "478") for r in residues) == 198  # the protease dimer
     assert any(r.name == "NA" for r in residues) and any(r.name == "CL" for r in residues)
     nonbonded = next(f for f in system.getForces() if isinstance(f, openmm.NonbondedForce))
-    charge = sum(nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge)
-                 for i in range(system.getNumParticles()))
+    charge = sum(
+        nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge)
+        for i in range(system.getNumParticles())
+    )
     assert charge == pytest.approx(0.0, abs=1e-6)
     assert nonbonded.getNonbondedMethod() == openmm.NonbondedForce.PME
 
@@ -205,11 +219,15 @@ def test_ligand_is_parameterized_in_the_complex(hiv_complex, amprenavir):
     constraints = sum(1 for c in range(system.getNumConstraints()) if system.getConstraintParameters(c)[0] in in_ligand)
     assert ligand_bonds + constraints == len(template.bonds) == 72  # HBonds: X-H bonds are constraints
     angles = next(f for f in system.getForces() if isinstance(f, openmm.HarmonicAngleForce))
-    assert sum(1 for a in range(angles.getNumAngles()) if angles.getAngleParameters(a)[0] in in_ligand) == len(template.angles())
+    assert sum(1 for a in range(angles.getNumAngles()) if angles.getAngleParameters(a)[0] in in_ligand) == len(
+        template.angles()
+    )
 
 
 def test_energy_after_minimization_is_finite(hiv_complex):
-    context = openmm.Context(hiv_complex.system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("CPU"))
+    context = openmm.Context(
+        hiv_complex.system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("CPU")
+    )
     context.setPositions(hiv_complex.positions)
     state = context.getState(getEnergy=True, getForces=True)
     energy = state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)

@@ -2,6 +2,7 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """The invariants of decouple() on ethanol in TIP3P water built from OpenMM's own force fields, on every
 platform with the kernel, with PME, reaction field (periodic and not) and no cutoff."""
+
 import copy
 
 import numpy
@@ -58,9 +59,11 @@ def reference_difference(context, name, value):
     lambda outside): central, or one-sided at an end. The energy is exactly quadratic in lambda_electrostatics, so
     there a wide step (0.1) with second-order formulas is exact and keeps the rounding of the total energy
     (~1e-11 kJ/mol) far below 1e-5; in lambda_sterics fourth-order formulas with a step of 1e-3."""
+
     def at(x):
         context.setParameter(name, x)
         return energy(context)
+
     quadratic = name == "lambda_electrostatics"
     h = 0.1 if quadratic else 1e-3
     try:

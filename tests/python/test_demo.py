@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """The main job end to end with tiny settings: it runs, and writes a report a person can read."""
+
 import json
 import os
 import subprocess
@@ -26,7 +27,10 @@ def check_report(output, states):
     return summary
 
 
-@pytest.mark.skipif(not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
+@pytest.mark.skipif(
+    not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")),
+    reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)",
+)
 def test_demo_on_hiv_protease(tmp_path):
     """The README's main job: amprenavir in HIV-1 protease (the complex comes from the tests' shared cache)."""
     output = tmp_path / "report"
@@ -34,8 +38,11 @@ def test_demo_on_hiv_protease(tmp_path):
     summary = check_report(output, 5)
     assert summary["system"].startswith("amprenavir")
     assert 30000 <= summary["atoms"] <= 45000  # 39,895 with OpenMM 7.7, 34,940 with 8.6 (see test_complexes)
-    assert [(s["lambda_sterics"], s["lambda_electrostatics"]) for s in summary["states"]][::2] == \
-        [(1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]
+    assert [(s["lambda_sterics"], s["lambda_electrostatics"]) for s in summary["states"]][::2] == [
+        (1.0, 1.0),
+        (1.0, 0.0),
+        (0.0, 0.0),
+    ]
     # The interaction fingerprint at full coupling: one row per residue group and report, and its plot.
     rows = (output / "interactions.csv").read_text().splitlines()
     assert rows[0].startswith("step,group,residue_name,residue_id,lj_full")
@@ -49,8 +56,9 @@ def test_console_entry_point_on_ethanol(tmp_path):
     if not os.path.isfile(script):
         pytest.skip("not running from the build tree")
     output = tmp_path / "report"
-    subprocess.run([script, "demo", "--system", "ethanol-water", "--box", "2.4", *TINY, "--output", str(output)],
-                   check=True)
+    subprocess.run(
+        [script, "demo", "--system", "ethanol-water", "--box", "2.4", *TINY, "--output", str(output)], check=True
+    )
     check_report(output, 7)
 
 

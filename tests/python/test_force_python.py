@@ -2,10 +2,11 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """LigandCouplingForce from Python: the physics against a CustomNonbondedForce built here, serialization,
 parameter updates, and every bad input raising a clear exception."""
+
 import numpy
 import openmm
 import pytest
-from openmm import app, unit
+from openmm import unit
 
 import openmmligand
 from openmmligand import LigandCouplingForce, LigandError
@@ -27,7 +28,7 @@ def custom_equivalent(lcf, alpha=0.5):
         rs = lcf.getSwitchingDistance().value_in_unit(unit.nanometer)
         switch = f"select(step(r-{rs}), 1-10*t^3+15*t^4-6*t^5, 1); t=(r-{rs})/({rc - rs})"
     mixing = "; epsij=sqrt(eps1*eps2); sigij=0.5*(sig1+sig2); sw=" + switch
-    coupled = (f"lambda_sterics*sw*4*epsij*x*(x-1); x=sigij^6/({alpha}*(1-lambda_sterics)*sigij^6+r^6)" + mixing)
+    coupled = f"lambda_sterics*sw*4*epsij*x*(x-1); x=sigij^6/({alpha}*(1-lambda_sterics)*sigij^6+r^6)" + mixing
     internal = "sw*4*epsij*x*(x-1); x=(sigij/r)^6" + mixing
     ligand = set(lcf.getLigandParticles())
     environment = set(range(lcf.getNumParticles())) - ligand
@@ -43,8 +44,13 @@ def custom_equivalent(lcf, alpha=0.5):
         for k in range(lcf.getNumExclusions()):
             f.addExclusion(*lcf.getExclusionParticles(k))
         f.addInteractionGroup(ligand, other)
-        f.setNonbondedMethod({LigandCouplingForce.NoCutoff: f.NoCutoff, LigandCouplingForce.CutoffNonPeriodic:
-                              f.CutoffNonPeriodic, LigandCouplingForce.CutoffPeriodic: f.CutoffPeriodic}[lcf.getNonbondedMethod()])
+        f.setNonbondedMethod(
+            {
+                LigandCouplingForce.NoCutoff: f.NoCutoff,
+                LigandCouplingForce.CutoffNonPeriodic: f.CutoffNonPeriodic,
+                LigandCouplingForce.CutoffPeriodic: f.CutoffPeriodic,
+            }[lcf.getNonbondedMethod()]
+        )
         f.setCutoffDistance(rc)
         result.append(f)
     return result
@@ -104,8 +110,11 @@ def test_malformed_xml_raises():
         openmm.XmlSerializer.deserialize(xml[: xml.index("<Exclusions")])
     written_by = f"written by openmm-ligand {openmmligand.__version__} with OpenMM {openmm.Platform.getOpenMMVersion()}"
     assert f'writtenBy="openmm-ligand {openmmligand.__version__} with OpenMM' in xml
-    with pytest.raises(openmm.OpenMMException, match=f"unsupported serialization version 7, {written_by}; this is "
-                                                     f"openmm-ligand {openmmligand.__version__} with OpenMM"):
+    with pytest.raises(
+        openmm.OpenMMException,
+        match=f"unsupported serialization version 7, {written_by}; this is "
+        f"openmm-ligand {openmmligand.__version__} with OpenMM",
+    ):
         openmm.XmlSerializer.deserialize(xml.replace('version="2"', 'version="7"', 1))
 
 
@@ -170,7 +179,7 @@ def test_bad_input_raises_clear_errors(platform):
     # A cutoff longer than half the box.
     lcf = LigandCouplingForce()
     system = openmm.System()
-    for i in range(3):
+    for _ in range(3):
         system.addParticle(1.0)
         lcf.addParticle(0.0, 0.3, 0.5)
     system.setDefaultPeriodicBoxVectors(openmm.Vec3(2, 0, 0), openmm.Vec3(0, 2, 0), openmm.Vec3(0, 0, 2))

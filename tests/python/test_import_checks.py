@@ -3,6 +3,7 @@
 """What `import openmmligand` says when its plugins do not fit: a copy of the package whose build record says
 another OpenMM, or whose plugin directory lacks a plugin it built, imported in a child process (OpenMM loads
 plugins once per process)."""
+
 import os
 import re
 import shutil
@@ -28,8 +29,14 @@ def import_copy(tmp_path, **config):
     (copy / "_build_config.py").write_text(text)
     environment = dict(os.environ, PYTHONPATH=str(tmp_path / "site"))
     environment.pop("OPENMM_PLUGIN_DIR", None)
-    return subprocess.run([sys.executable, "-c", "import openmmligand"], capture_output=True, text=True,
-                          env=environment, cwd=tmp_path, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "import openmmligand"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=300,
+    )
 
 
 def test_another_openmm_release_is_refused_naming_both(tmp_path):

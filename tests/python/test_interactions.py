@@ -4,6 +4,7 @@
 on every platform with the kernel, against independent formulations built here: a copy of the force alone for the
 total Lennard-Jones, and one CustomNonbondedForce per group (interaction groups) for Lennard-Jones and the
 direct-space electrostatics."""
+
 import math
 
 import numpy
@@ -46,7 +47,7 @@ def reference_group_energies(test, system, group, method, alpha):
     nb = next(f for f in system.getForces() if isinstance(f, openmm.NonbondedForce))
     cutoff = nb.getCutoffDistance().value_in_unit(unit.nanometer)
     eps_rf = nb.getReactionFieldDielectric()
-    krf = cutoff ** -3 * (eps_rf - 1) / (2 * eps_rf + 1)
+    krf = cutoff**-3 * (eps_rf - 1) / (2 * eps_rf + 1)
     crf = 3 * eps_rf / ((2 * eps_rf + 1) * cutoff)
     if method == "NoCutoff":
         coulomb = "1/r"
@@ -55,13 +56,15 @@ def reference_group_energies(test, system, group, method, alpha):
     else:
         coulomb = f"(1/r+{krf}*r^2-{crf})"
     mixing = "; eps=sqrt(e1*e2); sig=0.5*(s1+s2)"
-    expressions = {"lj_full": "4*eps*((sig/r)^12-(sig/r)^6)" + mixing,
-                   "lj": f"{CURRENT[0]}*4*eps*x*(x-1); x=sig^6/(0.5*(1-{CURRENT[0]})*sig^6+r^6)" + mixing,
-                   "elec_full": f"{ONE_4PI_EPS0}*q1*q2*{coulomb}"}
+    expressions = {
+        "lj_full": "4*eps*((sig/r)^12-(sig/r)^6)" + mixing,
+        "lj": f"{CURRENT[0]}*4*eps*x*(x-1); x=sig^6/(0.5*(1-{CURRENT[0]})*sig^6+r^6)" + mixing,
+        "elec_full": f"{ONE_4PI_EPS0}*q1*q2*{coulomb}",
+    }
     result = {}
     for name, expression in expressions.items():
         reference = openmm.System()
-        for i in range(system.getNumParticles()):
+        for _ in range(system.getNumParticles()):
             reference.addParticle(1.0)
         reference.setDefaultPeriodicBoxVectors(*system.getDefaultPeriodicBoxVectors())
         f = openmm.CustomNonbondedForce(expression)
@@ -69,12 +72,19 @@ def reference_group_energies(test, system, group, method, alpha):
             f.addPerParticleParameter(p)
         for i in range(coupling.getNumParticles()):
             q, s, e = coupling.getParticleParameters(i)
-            f.addParticle([q.value_in_unit(unit.elementary_charge) if unit.is_quantity(q) else q,
-                           s.value_in_unit(unit.nanometer), e.value_in_unit(unit.kilojoule_per_mole)])
+            f.addParticle(
+                [
+                    q.value_in_unit(unit.elementary_charge) if unit.is_quantity(q) else q,
+                    s.value_in_unit(unit.nanometer),
+                    e.value_in_unit(unit.kilojoule_per_mole),
+                ]
+            )
         for k in range(coupling.getNumExclusions()):
             f.addExclusion(*coupling.getExclusionParticles(k))
         f.addInteractionGroup(test.ligand_atoms, group)
-        f.setNonbondedMethod({"NoCutoff": f.NoCutoff, "RF-nonperiodic": f.CutoffNonPeriodic}.get(method, f.CutoffPeriodic))
+        f.setNonbondedMethod(
+            {"NoCutoff": f.NoCutoff, "RF-nonperiodic": f.CutoffNonPeriodic}.get(method, f.CutoffPeriodic)
+        )
         f.setCutoffDistance(cutoff)
         reference.addForce(f)
         context = make_context(reference, ("Reference", None))
@@ -137,7 +147,7 @@ def test_empty_far_and_ungrouped(platform):
     def distance(water):
         d = x[water][:, None, :] - x[test.ligand_atoms][None, :, :]
         d -= box * numpy.round(d / box)  # the box is cubic
-        return numpy.sqrt((d ** 2).sum(axis=2)).min()
+        return numpy.sqrt((d**2).sum(axis=2)).min()
 
     far, near = max(waters, key=distance), min(waters, key=distance)
     assert distance(far) > 0.9  # the cutoff
@@ -152,7 +162,7 @@ def test_empty_far_and_ungrouped(platform):
 def test_bad_groups_are_named():
     test, system, context = decoupled("RF-periodic", ("Reference", None))
     with pytest.raises(openmmligand.LigandError, match="outside 0"):
-        openmmligand.interaction_energies(context, [[10 ** 6]])
+        openmmligand.interaction_energies(context, [[10**6]])
     with pytest.raises(openmmligand.LigandError, match="in two groups"):
         openmmligand.interaction_energies(context, [[20, 21], [21]])
     with pytest.raises(openmmligand.LigandError, match="needs groups, or a topology"):
@@ -165,7 +175,8 @@ def test_bad_groups_are_named():
     with pytest.raises(openmm.OpenMMException, match="ewaldAlpha > 0 needs"):
         nocut = decoupled("NoCutoff", ("Reference", None))[2]
         openmmligand.find_ligand_coupling_forces(nocut.getSystem())[0].getInteractionEnergies(
-            nocut, [-1] * system.getNumParticles(), 1, 3.0)
+            nocut, [-1] * system.getNumParticles(), 1, 3.0
+        )
 
 
 def test_residue_groups_are_cached_per_topology_and_follow_edits():
@@ -176,7 +187,9 @@ def test_residue_groups_are_cached_per_topology_and_follow_edits():
         first[3][0] = 5  # read-only: a caller cannot corrupt the cached groups
     unlumped = openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms, lump_solvent=False)
     assert len(unlumped[0]) > len(first[0])
-    assert openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms[:-1])[3][test.ligand_atoms[-1]] != -1
+    assert (
+        openmmligand.interactions.residue_groups(test.topology, test.ligand_atoms[:-1])[3][test.ligand_atoms[-1]] != -1
+    )
     # An edited Topology gets new groups, not the cached ones.
     chain = test.topology.addChain()
     residue = test.topology.addResidue("LYS", chain)
@@ -224,8 +237,9 @@ def test_reporter_and_fingerprint_plot(tmp_path):
     """InteractionEnergyReporter in an openmm.app Simulation: a row per group and report; the plot is written."""
     test = ligand_in_water("RF-periodic")
     system = openmmligand.decouple(test.system, test.ligand_atoms)
-    simulation = app.Simulation(test.topology, system, openmm.VerletIntegrator(0.0005),
-                                openmm.Platform.getPlatformByName("Reference"))
+    simulation = app.Simulation(
+        test.topology, system, openmm.VerletIntegrator(0.0005), openmm.Platform.getPlatformByName("Reference")
+    )
     simulation.context.setPositions(test.positions)
     path = tmp_path / "interactions.csv"
     reporter = openmmligand.InteractionEnergyReporter(str(path), 2, lump_solvent=False)

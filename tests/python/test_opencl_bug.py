@@ -4,6 +4,7 @@
 offsets, reads an exception-offset array it never uploaded (OpenCLKernels.cpp uploads it only when there are
 exception offsets): a segfault under PoCL, possibly silent garbage on GPUs. decouple() adds one zero exception
 offset so that its Systems never meet the bug. These tests pin both halves."""
+
 import subprocess
 import sys
 import textwrap
@@ -78,6 +79,7 @@ def test_opencl_nonbonded_bug_is_still_there_without_the_workaround(tmp_path):
     """Runs the configuration decouple() avoids in a child process: it crashes, or its energy is wrong. If a
     future OpenMM fixes the bug, the test says so instead of failing."""
     import os
+
     script = tmp_path / "buggy.py"
     script.write_text(BUGGY.format(tests=os.path.dirname(os.path.abspath(__file__))))
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
@@ -98,6 +100,7 @@ def test_opencl_mixed_positions_after_a_nonbonded_update():
     import copy
     import numpy
     from openmm import unit
+
     test = ligand_in_water("PME")
     expected = numpy.array(test.positions.value_in_unit(unit.nanometer))
     errors = {}
@@ -117,13 +120,16 @@ def test_opencl_mixed_positions_after_a_nonbonded_update():
         nb.updateParametersInContext(context)
         energy(context)
         positions = context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.nanometer)
-        errors[precision] = max(errors.get(precision, 0.0),
-                                float(numpy.nan_to_num(numpy.abs(positions - expected), nan=numpy.inf).max()))
+        errors[precision] = max(
+            errors.get(precision, 0.0), float(numpy.nan_to_num(numpy.abs(positions - expected), nan=numpy.inf).max())
+        )
     assert errors["single"] < 1e-6 and errors["double"] < 1e-12
     if openmm.Platform.getOpenMMVersion().startswith("7."):
         if errors["mixed"] < 1e-6:
-            pytest.fail("OpenMM 7.7's OpenCL mixed precision now keeps positions through a NonbondedForce update: "
-                        "the bug is fixed, drop the skip in test_state_energies")
+            pytest.fail(
+                "OpenMM 7.7's OpenCL mixed precision now keeps positions through a NonbondedForce update: "
+                "the bug is fixed, drop the skip in test_state_energies"
+            )
     else:
         # Fixed in OpenMM 8 (seen with 8.6.1): test_state_energies runs this case there.
         assert errors["mixed"] < 1e-6
@@ -147,7 +153,9 @@ def _opencl_runs_on_pocl():
     system = openmm.System()
     system.addParticle(1.0)
     context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("OpenCL"))
-    return "portable computing language" in context.getPlatform().getPropertyValue(context, "OpenCLPlatformName").lower()
+    return (
+        "portable computing language" in context.getPlatform().getPropertyValue(context, "OpenCLPlatformName").lower()
+    )
 
 
 def test_opencl_minimizer_on_pocl_crashes_in_openmm_8(tmp_path):
@@ -164,4 +172,6 @@ def test_opencl_minimizer_on_pocl_crashes_in_openmm_8(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
     if result.returncode == 0 and "minimized" in result.stdout:
         pytest.fail("OpenMM's OpenCL minimizer now survives PoCL: the CPU-platform workarounds can go")
-    assert result.returncode < 0, f"expected a crash (signal), got exit status {result.returncode}: {result.stderr[-1000:]}"
+    assert result.returncode < 0, (
+        f"expected a crash (signal), got exit status {result.returncode}: {result.stderr[-1000:]}"
+    )

@@ -7,6 +7,7 @@ AlchemicalState driving our decoupled System unchanged.
 Systems built here: ethanol in TIP3P with PME (OpenMM's own force fields), and openmmtools' own small complex,
 cucurbit[7]uril with the B2 guest in explicit water (HostGuestExplicit: PME, GAFF, HBonds).
 """
+
 import copy
 import functools
 import itertools
@@ -49,8 +50,7 @@ def peer_pair(name, dispersion_correction=True):
     """(positions, openmmtools' alchemical System, our decoupled System) for one test system."""
     system, positions, ligand = source_system(name)
     system = with_dispersion_correction(system, dispersion_correction)
-    region = alchemy.AlchemicalRegion(alchemical_atoms=ligand, annihilate_electrostatics=True,
-                                      annihilate_sterics=False)
+    region = alchemy.AlchemicalRegion(alchemical_atoms=ligand, annihilate_electrostatics=True, annihilate_sterics=False)
     factory = alchemy.AbsoluteAlchemicalFactory(alchemical_pme_treatment="exact")
     theirs = factory.create_alchemical_system(system, region)
     ours = openmmligand.decouple(system, ligand)
@@ -77,8 +77,7 @@ SYSTEMS = ["ethanol-water", "cb7-b2"]
 # share. So: every lambda with the correction off on both systems; with it on, the complex, whose energy is
 # large enough for those few 0.001 kJ/mol to stay below 1e-6 relative; and the correction's lambda dependence
 # against NonbondedForce below.
-@pytest.mark.parametrize("name, dispersion_correction",
-                         [("ethanol-water", False), ("cb7-b2", False), ("cb7-b2", True)])
+@pytest.mark.parametrize("name, dispersion_correction", [("ethanol-water", False), ("cb7-b2", False), ("cb7-b2", True)])
 def test_energies_equal_openmmtools_exact_pme_on_a_lambda_grid(name, dispersion_correction):
     positions, theirs, ours = peer_pair(name, dispersion_correction)
     their_context, our_context = reference_context(theirs, positions), reference_context(ours, positions)
@@ -90,7 +89,8 @@ def test_energies_equal_openmmtools_exact_pme_on_a_lambda_grid(name, dispersion_
         expected, actual = energy(their_context), energy(our_context)
         worst = max(worst, abs(actual - expected) / abs(expected))
         assert actual == pytest.approx(expected, rel=1e-6), (
-            f"lambda_sterics={sterics}, lambda_electrostatics={electrostatics}: ours {actual}, openmmtools {expected}")
+            f"lambda_sterics={sterics}, lambda_electrostatics={electrostatics}: ours {actual}, openmmtools {expected}"
+        )
     print(f"{name}: largest relative difference from openmmtools over the 5x5 grid: {worst:.2e}")
 
 

@@ -4,6 +4,7 @@
 against the independent formulation: the loop of Context.setParameter + getState(getEnergy=True), on every
 platform with the kernel, with PME (the NonbondedForce's quadratic lambda_electrostatics), reaction field and no
 cutoff; the Context left untouched; bad input named."""
+
 import numpy
 import openmm
 import pytest
@@ -13,8 +14,7 @@ import openmmligand
 from conftest import energy, forces, ligand_in_water, make_context, tolerance
 
 LAMBDAS = "lambda_sterics", "lambda_electrostatics"
-STATES = [(1.0, 1.0), (1.0, 0.5), (1.0, 0.0), (0.75, 0.0), (0.5, 0.0), (0.25, 0.0), (0.0, 0.0), (0.3, 0.7),
-          (0.9, 0.1)]
+STATES = [(1.0, 1.0), (1.0, 0.5), (1.0, 0.0), (0.75, 0.0), (0.5, 0.0), (0.25, 0.0), (0.0, 0.0), (0.3, 0.7), (0.9, 0.1)]
 
 
 def decoupled_context(method, platform, current=(0.6, 0.4), **options):
@@ -112,9 +112,14 @@ def test_context_is_left_untouched(platform):
     before = context.getState(getPositions=True, getVelocities=True, getForces=True, getEnergy=True)
     openmmligand.state_energies(context, STATES)
     after = context.getState(getPositions=True, getVelocities=True, getForces=True, getEnergy=True)
-    assert {name: context.getParameter(name) for name in LAMBDAS} == {"lambda_sterics": 0.6, "lambda_electrostatics": 0.4}
+    assert {name: context.getParameter(name) for name in LAMBDAS} == {
+        "lambda_sterics": 0.6,
+        "lambda_electrostatics": 0.4,
+    }
     for getter in ("getPositions", "getVelocities"):
-        assert numpy.array_equal(getattr(before, getter)(asNumpy=True)._value, getattr(after, getter)(asNumpy=True)._value)
+        assert numpy.array_equal(
+            getattr(before, getter)(asNumpy=True)._value, getattr(after, getter)(asNumpy=True)._value
+        )
     # Exactly on Reference; elsewhere to the run-to-run reproducibility of the platform (CPU and OpenCL sum
     # forces from threads in no fixed order, so two getState calls in a row differ in the last digits too).
     f_before, f_after = before.getForces(asNumpy=True)._value, after.getForces(asNumpy=True)._value
@@ -190,8 +195,10 @@ def test_changed_charges_are_followed(platform):
     the cross terms change, the quadratic term does not. (OpenMM 7.7 copies particle and exception parameters
     into a Context, not offsets: changing the offsets needs Context.reinitialize() there.)"""
     if platform == ("OpenCL", "mixed") and openmm.Platform.getOpenMMVersion().startswith("7."):
-        pytest.skip("OpenMM 7.7 OpenCL bug: mixed-precision positions are garbage after this update "
-                    "(pinned in test_opencl_bug.py)")
+        pytest.skip(
+            "OpenMM 7.7 OpenCL bug: mixed-precision positions are garbage after this update "
+            "(pinned in test_opencl_bug.py)"
+        )
     test, context = decoupled_context("PME", platform)
     before = openmmligand.state_energies(context, STATES)
     nonbonded = next(f for f in context.getSystem().getForces() if isinstance(f, openmm.NonbondedForce))

@@ -34,13 +34,13 @@ public:
     std::vector<std::string> getKernelNames();
     void updateParametersInContext(OpenMM::ContextImpl& context);
     /** See LigandCouplingForce::getInteractionEnergies(); checks the groups, then asks the kernel. */
-    std::vector<double> getInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
-                                               int numGroups, double ewaldAlpha);
+    std::vector<double> getInteractionEnergies(
+            OpenMM::ContextImpl& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha);
     /** See LigandCouplingForce::getLambdaDerivatives(). */
     std::vector<double> getLambdaDerivatives(OpenMM::ContextImpl& context);
     /** See LigandCouplingForce::getStateEnergies(). */
     std::vector<double> getStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
-                                         const std::vector<double>& lambdaElectrostatics);
+            const std::vector<double>& lambdaElectrostatics);
     /**
      * Check a force against a System; throws OpenMMException naming the first problem found.
      * Shared by initialize() and updateParametersInContext().
@@ -55,16 +55,17 @@ public:
     static double calcDispersionCoefficient(const OpenMM::System& system, const LigandCouplingForce& force);
     /** The environment set that the force's settings mean (every non-ligand particle when left empty). */
     static std::vector<int> resolveEnvironment(const LigandCouplingForce& force);
+
 private:
     /** The settings updateParametersInContext() cannot change, each named, to say which one changed. */
-    static std::vector<std::pair<std::string, std::string> > fixedSettings(const LigandCouplingForce& force);
+    static std::vector<std::pair<std::string, std::string>> fixedSettings(const LigandCouplingForce& force);
     /**
      * Throws if a value computed from the Context is NaN: naming the particle whose position is not finite, or,
      * if all are, saying so (what: the value's name, for the message).
      */
     static void checkResults(OpenMM::ContextImpl& context, const std::vector<double>& values, const char* what);
     const LigandCouplingForce& owner;
-    std::vector<std::pair<std::string, std::string> > initialSettings;
+    std::vector<std::pair<std::string, std::string>> initialSettings;
     OpenMM::Kernel kernel;
     /** The lambda_electrostatics quadratic of an offset NonbondedForce (getStateEnergies, getLambdaDerivatives). */
     std::unique_ptr<NonbondedLambdaQuadratic> nonbondedQuadraticPtr;

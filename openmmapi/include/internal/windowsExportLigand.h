@@ -5,13 +5,13 @@
 
 // Symbol visibility for the openmm-ligand API library (the same convention as OpenMM's own plugins).
 #if defined(_MSC_VER)
-    #if defined(OPENMM_LIGAND_BUILDING_SHARED_LIBRARY)
-        #define OPENMM_EXPORT_LIGAND __declspec(dllexport)
-    #else
-        #define OPENMM_EXPORT_LIGAND __declspec(dllimport)
-    #endif
+#if defined(OPENMM_LIGAND_BUILDING_SHARED_LIBRARY)
+#define OPENMM_EXPORT_LIGAND __declspec(dllexport)
 #else
-    #define OPENMM_EXPORT_LIGAND __attribute__((visibility("default")))
+#define OPENMM_EXPORT_LIGAND __declspec(dllimport)
+#endif
+#else
+#define OPENMM_EXPORT_LIGAND __attribute__((visibility("default")))
 #endif
 
 #endif

@@ -24,22 +24,25 @@ public:
     CommonCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ComputeContext& cc)
         : CalcLigandCouplingForceKernel(name, platform), cc(cc) {
     }
-    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
+    void initialize(
+            const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override;
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
     std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
-                                             const std::vector<double>& lambdaElectrostatics) override;
+            const std::vector<double>& lambdaElectrostatics) override;
     std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
-                                                   int numGroups, double ewaldAlpha) override;
-    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                 double dispersionCoefficient) override;
+            int numGroups, double ewaldAlpha) override;
+    void copyParametersToContext(
+            OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) override;
     /** Recompute where each ligand atom sits in OpenMM's (reordered) arrays. */
     void updateLigandPositions();
+
 private:
     class ForceInfo;
     class ReorderListener;
     void uploadParameters();
     void createKernels();
-    template <class T> void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
+    template <class T>
+    void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
     /**
      * For getStateEnergies() and getInteractionEnergies(): zero the fixed-point sums, find the candidates, run
      * kernel over them, and return the first count sums in kJ/mol. The kernel's arguments are already set.
@@ -53,8 +56,8 @@ private:
     OpenMM::ComputeArray particleParams, isEnvironment, ligandAtoms, ligandPosIndex, internalPairs;
     OpenMM::ComputeArray exclusionStart, exclusionLigand, candidates, candidateCount, bounds;
     OpenMM::ComputeKernel boundsKernel, candidatesKernel, interactionsKernel, stateEnergiesKernel, groupEnergiesKernel;
-    OpenMM::ComputeArray particleGroupArray, groupEnergies;  // sized on first use by getInteractionEnergies()
-    OpenMM::ComputeArray stateParams, stateEnergies;  // sized on first use by getStateEnergies()
+    OpenMM::ComputeArray particleGroupArray, groupEnergies; // sized on first use by getInteractionEnergies()
+    OpenMM::ComputeArray stateParams, stateEnergies;        // sized on first use by getStateEnergies()
     int blockSize = 64, interactionThreads = 0;
     ForceInfo* info = nullptr;
 };

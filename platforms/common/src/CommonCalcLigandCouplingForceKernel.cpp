@@ -19,7 +19,6 @@ using namespace OpenMMLigand;
 using std::string;
 using std::vector;
 
-
 /**
  * Tells OpenMM which particles it may swap when it reorders atoms: environment particles with the same
  * parameters, never a ligand particle; exclusions form the groups, as for NonbondedForce.
@@ -38,7 +37,7 @@ public:
         if (p1 == p2)
             return true;
         if (!params.isEnvironment[p1] || !params.isEnvironment[p2])
-            return false;  // ligand particles (and particles in neither set) are never swapped
+            return false; // ligand particles (and particles in neither set) are never swapped
         return params.charges[p1] == params.charges[p2] && params.sigmas[p1] == params.sigmas[p2] &&
                params.epsilons[p1] == params.epsilons[p2];
     }
@@ -51,9 +50,10 @@ public:
     bool areGroupsIdentical(int group1, int group2) override {
         return true;
     }
+
 private:
     const LigandHostParameters& params;
-    vector<std::pair<int, int> > exclusions;  // fixed for the life of the Context
+    vector<std::pair<int, int>> exclusions; // fixed for the life of the Context
 };
 
 class CommonCalcLigandCouplingForceKernel::ReorderListener : public ComputeContext::ReorderListener {
@@ -63,12 +63,13 @@ public:
     void execute() override {
         owner.updateLigandPositions();
     }
+
 private:
     CommonCalcLigandCouplingForceKernel& owner;
 };
 
-void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const LigandCouplingForce& force,
-                                                     double dispersionCoefficient) {
+void CommonCalcLigandCouplingForceKernel::initialize(
+        const System& system, const LigandCouplingForce& force, double dispersionCoefficient) {
     ContextSelector selector(cc);
     params.initialize(force, dispersionCoefficient);
     int numParticles = force.getNumParticles();
@@ -85,7 +86,7 @@ void CommonCalcLigandCouplingForceKernel::initialize(const System& system, const
     exclusionStart.initialize<int>(cc, numParticles + 1, "ligandExclusionStart");
     exclusionLigand.initialize<int>(cc, std::max<size_t>(1, force.getNumExclusions() * 2), "ligandExclusions");
     candidates.initialize<int>(cc, numParticles, "ligandCandidates");
-    candidateCount.initialize<int>(cc, 2, "ligandCandidateCount");  // the count; a bad atom + 1 (or 0)
+    candidateCount.initialize<int>(cc, 2, "ligandCandidateCount"); // the count; a bad atom + 1 (or 0)
     bounds.initialize(cc, 1, elementSize, "ligandBounds");
     uploadParameters();
     info = new ForceInfo(params, force);
@@ -102,14 +103,15 @@ void CommonCalcLigandCouplingForceKernel::uploadParameters() {
     if (cc.getUseDoublePrecision()) {
         vector<mm_double4> p(numParticles);
         for (int i = 0; i < numParticles; i++)
-            p[i] = mm_double4(params.charges[i] * sqrtCoulomb, 0.5 * params.sigmas[i], std::sqrt(params.epsilons[i]), 0);
+            p[i] = mm_double4(
+                    params.charges[i] * sqrtCoulomb, 0.5 * params.sigmas[i], std::sqrt(params.epsilons[i]), 0);
         particleParams.upload(p);
     }
     else {
         vector<mm_float4> p(numParticles);
         for (int i = 0; i < numParticles; i++)
             p[i] = mm_float4((float) (params.charges[i] * sqrtCoulomb), (float) (0.5 * params.sigmas[i]),
-                             (float) std::sqrt(params.epsilons[i]), 0.0f);
+                    (float) std::sqrt(params.epsilons[i]), 0.0f);
         particleParams.upload(p);
     }
     vector<int> environment(params.isEnvironment.begin(), params.isEnvironment.end());
@@ -143,7 +145,7 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
     std::map<string, string> defines;
     blockSize = 64;
     defines["BLOCK_SIZE"] = cc.intToString(blockSize);
-    defines["REDUCTION_WIDTH"] = "8";  // sqrt(BLOCK_SIZE)
+    defines["REDUCTION_WIDTH"] = "8"; // sqrt(BLOCK_SIZE)
     defines["NUM_ATOMS"] = cc.intToString(cc.getNumAtoms());
     defines["PADDED_NUM_ATOMS"] = cc.intToString(cc.getPaddedNumAtoms());
     defines["NUM_LIGAND"] = cc.intToString(params.ligand.size());
@@ -178,30 +180,29 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
 
     boundsKernel = program->createKernel("ligandBoundsAndInternal");
     for (ArrayInterface* array : {&cc.getPosq(), (ArrayInterface*) &ligandPosIndex, (ArrayInterface*) &particleParams,
-                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &internalPairs, (ArrayInterface*) &bounds,
-                                  (ArrayInterface*) &candidateCount, &cc.getLongForceBuffer(), &cc.getEnergyBuffer(), &derivs})
+                 (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &internalPairs, (ArrayInterface*) &bounds,
+                 (ArrayInterface*) &candidateCount, &cc.getLongForceBuffer(), &cc.getEnergyBuffer(), &derivs})
         boundsKernel->addArg(*array);
     for (int i = 0; i < 5; i++)
-        boundsKernel->addArg();  // box
+        boundsKernel->addArg(); // box
     for (int i = 0; i < 4; i++)
-        boundsKernel->addArg();  // dispersion energy, its derivative, includeForces, writeOutputs
+        boundsKernel->addArg(); // dispersion energy, its derivative, includeForces, writeOutputs
 
     candidatesKernel = program->createKernel("findCandidates");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &isEnvironment,
-                                  (ArrayInterface*) &bounds, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
+                 (ArrayInterface*) &bounds, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
         candidatesKernel->addArg(*array);
     for (int i = 0; i < 5; i++)
         candidatesKernel->addArg();
 
     interactionsKernel = program->createKernel("computeInteractions");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
-                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
-                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
-                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount, &cc.getLongForceBuffer(),
-                                  &cc.getEnergyBuffer(), &derivs})
+                 (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams, (ArrayInterface*) &exclusionStart,
+                 (ArrayInterface*) &exclusionLigand, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount,
+                 &cc.getLongForceBuffer(), &cc.getEnergyBuffer(), &derivs})
         interactionsKernel->addArg(*array);
     for (int i = 0; i < 5 + 7 + 1; i++)
-        interactionsKernel->addArg();  // box, lambda factors, includeForces
+        interactionsKernel->addArg(); // box, lambda factors, includeForces
     // A NaN the kernel adds to the energy when a position is bad (a constant in the source could be folded away).
     if (cc.getUseDoublePrecision())
         interactionsKernel->addArg(std::numeric_limits<double>::quiet_NaN());
@@ -209,21 +210,19 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
         interactionsKernel->addArg(std::numeric_limits<float>::quiet_NaN());
     stateEnergiesKernel = program->createKernel("computeStateEnergies");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
-                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
-                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
-                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount,
-                                  (ArrayInterface*) &internalPairs})
+                 (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams, (ArrayInterface*) &exclusionStart,
+                 (ArrayInterface*) &exclusionLigand, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount,
+                 (ArrayInterface*) &internalPairs})
         stateEnergiesKernel->addArg(*array);
     for (int i = 0; i < 3 + 5; i++)
-        stateEnergiesKernel->addArg();  // states, their energies, how many; box
+        stateEnergiesKernel->addArg(); // states, their energies, how many; box
     groupEnergiesKernel = program->createKernel("computeInteractionEnergies");
     for (ArrayInterface* array : {&cc.getPosq(), &cc.getAtomIndexArray(), (ArrayInterface*) &ligandPosIndex,
-                                  (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams,
-                                  (ArrayInterface*) &exclusionStart, (ArrayInterface*) &exclusionLigand,
-                                  (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
+                 (ArrayInterface*) &ligandAtoms, (ArrayInterface*) &particleParams, (ArrayInterface*) &exclusionStart,
+                 (ArrayInterface*) &exclusionLigand, (ArrayInterface*) &candidates, (ArrayInterface*) &candidateCount})
         groupEnergiesKernel->addArg(*array);
     for (int i = 0; i < 2 + 4 + 5; i++)
-        groupEnergiesKernel->addArg();  // groups, energies; alpha, lambda factors; box
+        groupEnergiesKernel->addArg(); // groups, energies; alpha, lambda factors; box
     // Enough groups to fill the device, never more threads than the energy buffer has slots.
     int energySlots = cc.getEnergyBuffer().getSize();
     interactionThreads = std::min(cc.getNumThreadBlocks() * blockSize, energySlots - energySlots % blockSize);
@@ -241,7 +240,8 @@ void CommonCalcLigandCouplingForceKernel::setBoxArgs(ComputeKernel& kernel, int 
     kernel->setArg(index, T(c[0], c[1], c[2], 0));
 }
 
-void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(ContextImpl& context, bool includeForces, bool writeOutputs) {
+void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(
+        ContextImpl& context, bool includeForces, bool writeOutputs) {
     std::pair<double, double> lambdas = params.lambdas(context);
     Vec3 box[3];
     cc.getPeriodicBoxVectors(box[0], box[1], box[2]);
@@ -249,9 +249,13 @@ void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(ContextImpl& context
     LigandLambdaFactors lambda(*params.settings, lambdas.first, lambdas.second);
     std::pair<double, double> dispersion = params.dispersion(box, lambdas.first);
     bool useDouble = cc.getUseDoublePrecision();
-    for (ComputeKernel* kernel : {&boundsKernel, &candidatesKernel, &interactionsKernel, &stateEnergiesKernel, &groupEnergiesKernel}) {
-        int index = (kernel == &boundsKernel ? 10 : kernel == &candidatesKernel ? 6 : kernel == &interactionsKernel ? 12 :
-                     kernel == &stateEnergiesKernel ? 13 : 15);
+    for (ComputeKernel* kernel :
+            {&boundsKernel, &candidatesKernel, &interactionsKernel, &stateEnergiesKernel, &groupEnergiesKernel}) {
+        int index = (kernel == &boundsKernel          ? 10
+                     : kernel == &candidatesKernel    ? 6
+                     : kernel == &interactionsKernel  ? 12
+                     : kernel == &stateEnergiesKernel ? 13
+                                                      : 15);
         if (useDouble)
             setBoxArgs<mm_double4>(*kernel, index);
         else
@@ -267,8 +271,8 @@ void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(ContextImpl& context
     setReal(boundsKernel, 16, dispersion.second);
     boundsKernel->setArg(17, (int) includeForces);
     boundsKernel->setArg(18, (int) writeOutputs);
-    double factors[7] = {lambda.stericsScale, lambda.dStericsScale, lambda.ljShift, lambda.dLjShift,
-                         lambda.lambdaElec, lambda.elecShift, lambda.dElecShift};
+    double factors[7] = {lambda.stericsScale, lambda.dStericsScale, lambda.ljShift, lambda.dLjShift, lambda.lambdaElec,
+            lambda.elecShift, lambda.dElecShift};
     for (int i = 0; i < 7; i++)
         setReal(interactionsKernel, 17 + i, factors[i]);
     interactionsKernel->setArg(24, (int) includeForces);
@@ -282,11 +286,11 @@ double CommonCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool i
     boundsKernel->execute(blockSize, blockSize);
     candidatesKernel->execute(cc.getNumAtoms());
     interactionsKernel->execute(interactionThreads, blockSize);
-    return 0.0;  // the energy went into OpenMM's energy buffer
+    return 0.0; // the energy went into OpenMM's energy buffer
 }
 
-vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(ContextImpl& context, const vector<double>& lambdaSterics,
-                                                                         const vector<double>& lambdaElectrostatics) {
+vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(
+        ContextImpl& context, const vector<double>& lambdaSterics, const vector<double>& lambdaElectrostatics) {
     ContextSelector selector(cc);
     if (!kernelsCreated)
         createKernels();
@@ -298,7 +302,8 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(Context
             stateEnergies.resize(numStates);
         }
         else {
-            stateParams.initialize(cc, numStates, useDouble ? sizeof(mm_double4) : sizeof(mm_float4), "ligandStateParams");
+            stateParams.initialize(
+                    cc, numStates, useDouble ? sizeof(mm_double4) : sizeof(mm_float4), "ligandStateParams");
             stateEnergies.initialize<long long>(cc, numStates, "ligandStateEnergies");
         }
     }
@@ -314,7 +319,8 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(Context
     else {
         vector<mm_float4> single(numStates);
         for (int k = 0; k < numStates; k++)
-            single[k] = mm_float4((float) factors[k].x, (float) factors[k].y, (float) factors[k].z, (float) factors[k].w);
+            single[k] =
+                    mm_float4((float) factors[k].x, (float) factors[k].y, (float) factors[k].z, (float) factors[k].w);
         stateParams.uploadSubArray(single.data(), 0, numStates);
     }
     setEvaluationArgs(context, false, false);
@@ -327,8 +333,8 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeStateEnergies(Context
     return energies;
 }
 
-vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(ContextImpl& context, const vector<int>& particleGroups,
-                                                                               int numGroups, double ewaldAlpha) {
+vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(
+        ContextImpl& context, const vector<int>& particleGroups, int numGroups, double ewaldAlpha) {
     ContextSelector selector(cc);
     if (!kernelsCreated)
         createKernels();
@@ -355,25 +361,26 @@ vector<double> CommonCalcLigandCouplingForceKernel::computeInteractionEnergies(C
     return runEnergyPass(groupEnergiesKernel, groupEnergies, 4 * numGroups);
 }
 
-vector<double> CommonCalcLigandCouplingForceKernel::runEnergyPass(ComputeKernel& kernel, ComputeArray& sums, int count) {
+vector<double> CommonCalcLigandCouplingForceKernel::runEnergyPass(
+        ComputeKernel& kernel, ComputeArray& sums, int count) {
     vector<long long> fixed(sums.getSize(), 0);
     sums.upload(fixed);
-    boundsKernel->execute(blockSize, blockSize);  // bounds and the candidate counter only (writeOutputs = 0)
+    boundsKernel->execute(blockSize, blockSize); // bounds and the candidate counter only (writeOutputs = 0)
     candidatesKernel->execute(cc.getNumAtoms());
     kernel->execute(interactionThreads, blockSize);
     sums.download(fixed);
     vector<int> counts;
     candidateCount.download(counts);
     if (counts[1] != 0)
-        return vector<double>(count, std::numeric_limits<double>::quiet_NaN());  // a bad position: the Impl names it
+        return vector<double>(count, std::numeric_limits<double>::quiet_NaN()); // a bad position: the Impl names it
     vector<double> energies(count);
     for (int k = 0; k < count; k++)
         energies[k] = fixed[k] / (double) 0x100000000;
     return energies;
 }
 
-void CommonCalcLigandCouplingForceKernel::copyParametersToContext(ContextImpl& context, const LigandCouplingForce& force,
-                                                                  double dispersionCoefficient) {
+void CommonCalcLigandCouplingForceKernel::copyParametersToContext(
+        ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) {
     ContextSelector selector(cc);
     size_t oldLigandSize = params.ligand.size();
     params.update(force, dispersionCoefficient);

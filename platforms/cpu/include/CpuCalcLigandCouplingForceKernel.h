@@ -27,6 +27,7 @@ public:
         : HostCalcLigandCouplingForceKernel(name, platform), threads(numThreads) {
     }
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
+
 private:
     /** Per-thread accumulators, padded apart so that threads do not share cache lines. */
     struct ThreadResult {

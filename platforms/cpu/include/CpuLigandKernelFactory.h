@@ -10,7 +10,8 @@ namespace OpenMMLigand {
 /** Creates the CPU platform's openmm-ligand kernels. */
 class CpuLigandKernelFactory : public OpenMM::KernelFactory {
 public:
-    OpenMM::KernelImpl* createKernelImpl(std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
+    OpenMM::KernelImpl* createKernelImpl(
+            std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
 };
 
 } // namespace OpenMMLigand

@@ -61,7 +61,7 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
             Vec3 toCentre = delta(centre, pos[j]);
             if (prune && toCentre.dot(toCentre) >= reach2)
                 continue;
-            Vec3 posJ = centre + toCentre;  // j's image beside the ligand
+            Vec3 posJ = centre + toCentre; // j's image beside the ligand
             Vec3 forceJ;
             double chargeJ = ONE_4PI_EPS0 * params.charges[j], sigmaJ = params.sigmas[j], epsilonJ = params.epsilons[j];
             bool hasExclusions = (params.exclusionStart[j] != params.exclusionStart[j + 1]);
@@ -84,7 +84,7 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
                 forceJ -= f;
             }
             if (includeForces)
-                forces[j] += forceJ;  // each thread owns its slice of particles: no other thread writes forces[j]
+                forces[j] += forceJ; // each thread owns its slice of particles: no other thread writes forces[j]
         }
     });
     threads.waitForThreads();

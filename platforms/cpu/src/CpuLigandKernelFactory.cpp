@@ -32,10 +32,11 @@ static int threadCount(const Platform& platform, ContextImpl& context) {
     }
     catch (...) {
     }
-    return threads > 0 ? threads : 0;  // 0: ThreadPool picks the number of cores
+    return threads > 0 ? threads : 0; // 0: ThreadPool picks the number of cores
 }
 
-KernelImpl* CpuLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+KernelImpl* CpuLigandKernelFactory::createKernelImpl(
+        std::string name, const Platform& platform, ContextImpl& context) const {
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CpuCalcLigandCouplingForceKernel(name, platform, threadCount(platform, context));
     throw OpenMMException("openmm-ligand CPU plugin: unknown kernel name '" + name + "'");

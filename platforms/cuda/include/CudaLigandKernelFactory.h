@@ -10,7 +10,8 @@ namespace OpenMMLigand {
 /** Creates the CUDA platform's openmm-ligand kernels (the common kernels on the CUDA context). */
 class CudaLigandKernelFactory : public OpenMM::KernelFactory {
 public:
-    OpenMM::KernelImpl* createKernelImpl(std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
+    OpenMM::KernelImpl* createKernelImpl(
+            std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
 };
 
 } // namespace OpenMMLigand

@@ -24,7 +24,8 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     }
 }
 
-KernelImpl* CudaLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+KernelImpl* CudaLigandKernelFactory::createKernelImpl(
+        std::string name, const Platform& platform, ContextImpl& context) const {
     CudaPlatform::PlatformData& data = *static_cast<CudaPlatform::PlatformData*>(context.getPlatformData());
     // All work on the first device: OpenMM sums the force buffers of every device.
     CudaContext& cu = *data.contexts[0];

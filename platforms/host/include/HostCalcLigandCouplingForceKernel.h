@@ -24,11 +24,12 @@ public:
     HostCalcLigandCouplingForceKernel(std::string name, const OpenMM::Platform& platform)
         : CalcLigandCouplingForceKernel(name, platform) {
     }
-    void initialize(const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override {
+    void initialize(
+            const OpenMM::System& system, const LigandCouplingForce& force, double dispersionCoefficient) override {
         params.initialize(force, dispersionCoefficient);
     }
-    void copyParametersToContext(OpenMM::ContextImpl& context, const LigandCouplingForce& force,
-                                 double dispersionCoefficient) override {
+    void copyParametersToContext(
+            OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) override {
         params.update(force, dispersionCoefficient);
     }
     /**
@@ -37,7 +38,7 @@ public:
      * CPU platform too; its cost is one distance per ligand–environment pair plus states x pairs in range.
      */
     std::vector<double> computeStateEnergies(OpenMM::ContextImpl& context, const std::vector<double>& lambdaSterics,
-                                             const std::vector<double>& lambdaElectrostatics) override {
+            const std::vector<double>& lambdaElectrostatics) override {
         Evaluation in = evaluation(context);
         const LigandPairSettings& s = *params.settings;
         size_t numStates = lambdaSterics.size();
@@ -65,7 +66,8 @@ public:
             double r = distance(i, j);
             if (r >= 0)
                 internal += evaluateLigandPair(r, 0.5 * (params.sigmas[i] + params.sigmas[j]),
-                                               std::sqrt(params.epsilons[i] * params.epsilons[j]), 0.0, s, states[0], false).energy;
+                        std::sqrt(params.epsilons[i] * params.epsilons[j]), 0.0, s, states[0], false)
+                                    .energy;
         }
         for (size_t k = 0; k < numStates; k++)
             energies[k] += internal + params.dispersion(in.box, lambdaSterics[k]).first;
@@ -73,7 +75,7 @@ public:
     }
     /** Ligand–group interaction energies in one pass over the ligand's pairs (see the kernel interface). */
     std::vector<double> computeInteractionEnergies(OpenMM::ContextImpl& context, const std::vector<int>& particleGroups,
-                                                   int numGroups, double ewaldAlpha) override {
+            int numGroups, double ewaldAlpha) override {
         Evaluation in = evaluation(context);
         const LigandPairSettings& s = *params.settings;
         LigandLambdaFactors full(s, 1.0, 1.0);
@@ -85,8 +87,9 @@ public:
             double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
             double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
             double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
-            double coulomb = ewaldAlpha > 0 ? std::erfc(ewaldAlpha * r) / r
-                                            : params.cutoff ? 1.0 / r + s.krf * r2 - s.crf : 1.0 / r;
+            double coulomb = ewaldAlpha > 0  ? std::erfc(ewaldAlpha * r) / r
+                             : params.cutoff ? 1.0 / r + s.krf * r2 - s.crf
+                                             : 1.0 / r;
             energies[4 * g] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, full, true).energy;
             energies[4 * g + 1] += evaluateLigandPair(r, sigma, epsilon, 0.0, s, in.lambda, true).energy;
             energies[4 * g + 2] += chargeProduct * coulomb;
@@ -94,6 +97,7 @@ public:
         });
         return energies;
     }
+
 protected:
     /** One evaluation's inputs: positions, the force array to add to, the box, checked lambdas. */
     struct Evaluation {
@@ -123,7 +127,7 @@ protected:
     void forEachCoupledPair(const Evaluation& in, Visitor visit) const {
         double cutoff2 = params.cutoffDistance * params.cutoffDistance;
         std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
-                                                                 params.cutoffDistance, params.periodic, in.box)
+                                                        params.cutoffDistance, params.periodic, in.box)
                                               : params.environment;
         for (size_t a = 0; a < params.ligand.size(); a++) {
             int i = params.ligand[a];

@@ -24,7 +24,8 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     }
 }
 
-KernelImpl* OpenCLLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+KernelImpl* OpenCLLigandKernelFactory::createKernelImpl(
+        std::string name, const Platform& platform, ContextImpl& context) const {
     OpenCLPlatform::PlatformData& data = *static_cast<OpenCLPlatform::PlatformData*>(context.getPlatformData());
     // All work on the first device: OpenMM sums the force buffers of every device.
     OpenCLContext& cl = *data.contexts[0];

@@ -10,7 +10,8 @@ namespace OpenMMLigand {
 /** Creates the Reference platform's openmm-ligand kernels. */
 class ReferenceLigandKernelFactory : public OpenMM::KernelFactory {
 public:
-    OpenMM::KernelImpl* createKernelImpl(std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
+    OpenMM::KernelImpl* createKernelImpl(
+            std::string name, const OpenMM::Platform& platform, OpenMM::ContextImpl& context) const;
 };
 
 } // namespace OpenMMLigand

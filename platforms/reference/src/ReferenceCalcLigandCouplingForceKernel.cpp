@@ -26,8 +26,8 @@ double ReferenceCalcLigandCouplingForceKernel::execute(ContextImpl& context, boo
         double r = std::sqrt(r2);
         double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
         double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
-        LigandPairResult pair = evaluateLigandPair(r, sigma, epsilon, ONE_4PI_EPS0 * params.charges[i] * params.charges[j],
-                                                   s, lambda, coupled);
+        LigandPairResult pair = evaluateLigandPair(
+                r, sigma, epsilon, ONE_4PI_EPS0 * params.charges[i] * params.charges[j], s, lambda, coupled);
         energy += pair.energy;
         dEdLs += pair.dEdLambdaSterics;
         dEdLe += pair.dEdLambdaElectrostatics;

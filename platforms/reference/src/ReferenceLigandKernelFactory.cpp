@@ -22,7 +22,8 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     }
 }
 
-KernelImpl* ReferenceLigandKernelFactory::createKernelImpl(std::string name, const Platform& platform, ContextImpl& context) const {
+KernelImpl* ReferenceLigandKernelFactory::createKernelImpl(
+        std::string name, const Platform& platform, ContextImpl& context) const {
     if (name == CalcLigandCouplingForceKernel::Name())
         return new ReferenceCalcLigandCouplingForceKernel(name, platform);
     throw OpenMMException("openmm-ligand Reference plugin: unknown kernel name '" + name + "'");

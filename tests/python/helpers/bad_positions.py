@@ -7,6 +7,7 @@
 Prints one JSON line per case: {"case": ..., "outcome": "exception" | "nan" | "finite", "message": ...}. Run in a
 subprocess by test_bad_input.py, so that a crash (at once or at exit) fails that test rather than the run.
 """
+
 import io
 import json
 import math
@@ -55,8 +56,9 @@ def run(context):
 
 # One Context for all cases (a Simulation's, which the reporter needs): good positions first, to check that the
 # Context works, then each bad one.
-simulation = app.Simulation(test.topology, system, openmm.VerletIntegrator(0.001),
-                            openmm.Platform.getPlatformByName(platform_name), properties)
+simulation = app.Simulation(
+    test.topology, system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(platform_name), properties
+)
 context = simulation.context
 context.setPositions(test.positions)
 assert outcome_of(run(context)) == "finite"

@@ -9,9 +9,9 @@
 The property each time: a clear exception (LigandError, OpenMMException, TypeError, ValueError) or a valid
 result (finite energies), never a crash, a hang or a NaN.
 """
+
 import io
 import math
-import random
 import re
 import sys
 
@@ -26,8 +26,7 @@ from openmmligand import LigandCouplingForce, LigandError
 
 mode, examples = sys.argv[1], int(sys.argv[2])
 CLEAR = (LigandError, openmm.OpenMMException, TypeError, ValueError)
-SETTINGS = settings(max_examples=examples, deadline=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def small_system():
@@ -48,14 +47,29 @@ DECOUPLED = openmmligand.decouple(SYSTEM, [0, 1])
 CONTEXT = openmm.Context(DECOUPLED, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
 CONTEXT.setPositions(POSITIONS)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-                    st.text(max_size=5), st.just(numpy.int64(1)), st.just(numpy.float32(0.5)), st.just(2 * unit.kelvin),
-                    st.just(1.5 * unit.nanometer))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=6), st.tuples(inner, inner),
-                                                        st.dictionaries(st.text(max_size=3), inner, max_size=3)),
-                      max_leaves=12)
-arrays = st.builds(lambda shape, kind: numpy.zeros(shape, dtype=kind) + 1,
-                   st.lists(st.integers(0, 3), max_size=3), st.sampled_from([int, float, bool, numpy.int8, complex]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.just(numpy.int64(1)),
+    st.just(numpy.float32(0.5)),
+    st.just(2 * unit.kelvin),
+    st.just(1.5 * unit.nanometer),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6), st.tuples(inner, inner), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+arrays = st.builds(
+    lambda shape, kind: numpy.zeros(shape, dtype=kind) + 1,
+    st.lists(st.integers(0, 3), max_size=3),
+    st.sampled_from([int, float, bool, numpy.int8, complex]),
+)
 anything = st.one_of(values, arrays)
 
 
@@ -91,9 +105,12 @@ if mode == "python":
         "addParticle": lambda a, b: LigandCouplingForce().addParticle(a, b, 0.1),
         "setSoftcoreParameters": lambda a, b: LigandCouplingForce().setSoftcoreParameters(a, b, 1.0, 6.0),
         "setCutoffDistance": lambda a, b: LigandCouplingForce().setCutoffDistance(a),
-        "getStateEnergies": lambda a, b: finite(openmmligand.find_ligand_coupling_forces(DECOUPLED)[0].getStateEnergies(CONTEXT, a, b)),
+        "getStateEnergies": lambda a, b: finite(
+            openmmligand.find_ligand_coupling_forces(DECOUPLED)[0].getStateEnergies(CONTEXT, a, b)
+        ),
         "getInteractionEnergies": lambda a, b: finite(
-            openmmligand.find_ligand_coupling_forces(DECOUPLED)[0].getInteractionEnergies(CONTEXT, a, b)),
+            openmmligand.find_ligand_coupling_forces(DECOUPLED)[0].getInteractionEnergies(CONTEXT, a, b)
+        ),
     }
 
     @SETTINGS
@@ -120,19 +137,19 @@ else:
             matches = list(ATTRIBUTE.finditer(text))
             if kind == "attribute" and matches:
                 m = draw(st.sampled_from(matches))
-                text = text[:m.start(2)] + draw(st.sampled_from(NUMBERS)) + text[m.end(2):]
+                text = text[: m.start(2)] + draw(st.sampled_from(NUMBERS)) + text[m.end(2) :]
             elif kind in ("delete", "duplicate") and not text.splitlines():
                 continue
             elif kind == "delete":
                 lines = text.splitlines()
                 k = draw(st.integers(0, len(lines) - 1))
-                text = "\n".join(lines[:k] + lines[k + 1:])
+                text = "\n".join(lines[:k] + lines[k + 1 :])
             elif kind == "duplicate":
                 lines = text.splitlines()
                 k = draw(st.integers(0, len(lines) - 1))
-                text = "\n".join(lines[:k + 1] + [lines[k]] + lines[k + 1:])
+                text = "\n".join(lines[: k + 1] + [lines[k]] + lines[k + 1 :])
             else:
-                text = text[:draw(st.integers(0, len(text)))]
+                text = text[: draw(st.integers(0, len(text)))]
         return text
 
     @SETTINGS
@@ -144,7 +161,9 @@ else:
         system = openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(SYSTEM))
         system.addForce(loaded)
         try:
-            context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+            context = openmm.Context(
+                system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference")
+            )
             context.setPositions(POSITIONS)
             energy = context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
         except CLEAR:
