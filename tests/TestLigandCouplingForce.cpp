@@ -4,7 +4,9 @@
 // (Reference, CPU, and the GPU platforms in every precision when they are loaded).
 
 #include "LigandTestSystem.h"
+#include "LambdaDependence.h"
 #include "openmm/OpenMMException.h"
+#include <cmath>
 #include <functional>
 #include <gtest/gtest.h>
 
@@ -252,46 +254,54 @@ TEST_P(LigandCouplingForceTest, UpdateParametersInContext) {
 }
 
 /** Compare this platform with Reference for one System and set of positions. */
+/**
+ * The lambda-dependent set-ups of the System-level tests (getStateEnergies, getLambdaDerivatives):
+ * 0: the force carries reaction-field electrostatics with a softcore itself, in its own force group;
+ * 1: decouple's exact-PME route: a NonbondedForce scales the ligand's charges with lambda_electrostatics
+ *    through offsets (its energy quadratic in it), the force (no electrostatics) shares its group;
+ * 2: both at once in one group (reaction field);
+ * 3: as 2 with an Ewald NonbondedForce, whose quadratic is fitted to group energies at three lambda_e: the
+ *    force's own lambda_electrostatics dependence must be taken out of them;
+ * 4: as 1 with LJPME, which takes the fitted route (OpenMM 7.7's OpenCL will not report an LJPME grid).
+ */
+static System* makeLambdaSetup(int setup, const TestSystem& t, LigandCouplingForce*& force) {
+    bool offsets = (setup != 0), pme = (setup == 1 || setup == 4), ewald = (setup == 3);
+    ForceSettings s;
+    s.electrostatics = pme ? LigandCouplingForce::NoElectrostatics : LigandCouplingForce::ReactionField;
+    s.beta = pme ? 0.0 : 0.4;
+    s.dispersion = true;
+    force = makeForce(t, s);
+    force->setForceGroup(setup == 0 ? 1 : 0);
+    NonbondedForce* nb = new NonbondedForce();
+    nb->setNonbondedMethod(setup == 4 ? NonbondedForce::LJPME
+                           : pme      ? NonbondedForce::PME
+                           : ewald    ? NonbondedForce::Ewald
+                                      : NonbondedForce::CutoffPeriodic);
+    nb->setCutoffDistance(s.cutoff);
+    nb->addGlobalParameter("lambda_electrostatics", 1.0);
+    for (size_t i = 0; i < t.charge.size(); i++) {
+        bool ligand = i < t.ligand.size();
+        nb->addParticle((ligand ? 0.0 : t.charge[i]), t.sigma[i], ligand ? 0.0 : t.epsilon[i]);
+        if (ligand && offsets)
+            nb->addParticleParameterOffset("lambda_electrostatics", i, t.charge[i], 0.0, 0.0);
+    }
+    for (auto& ex : t.exclusions)
+        nb->addException(ex.first, ex.second, 0.0, 1.0, 0.0);
+    // OpenMM 7.7's OpenCL NonbondedForce crashes with particle offsets but no exception offsets, and with
+    // exception offsets but no particle offsets (both pinned here and in tests/python/test_opencl_bug.py).
+    if (offsets)
+        nb->addExceptionParameterOffset("lambda_electrostatics", 0, 0.0, 0.0, 0.0);
+    return systemWith(t, {nb, force});
+}
+
 TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
-    // getStateEnergies() against the independent formulation: setParameter + getState per state, in three set-ups:
-    // 0: the force carries reaction-field electrostatics with a softcore itself, in its own force group;
-    // 1: decouple's exact-PME route: a NonbondedForce scales the ligand's charges with lambda_electrostatics
-    //    through offsets (its energy quadratic in it), the force (no electrostatics) shares its group;
-    // 2: both at once in one group (reaction field);
-    // 3: as 2 with an Ewald NonbondedForce, whose quadratic is fitted to group energies at three lambda_e: the
-    //    force's own lambda_electrostatics dependence must be taken out of them;
-    // 4: as 1 with LJPME, which takes the fitted route (OpenMM 7.7's OpenCL will not report an LJPME grid).
+    // getStateEnergies() against the independent formulation: setParameter + getState per state (makeLambdaSetup).
     const std::vector<double> states_s = {1.0, 1.0, 1.0, 0.6, 0.3, 0.0, 0.8, 0.05};
     const std::vector<double> states_e = {1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.3, 0.9};
     for (int setup : {0, 1, 2, 3, 4}) {
-        bool offsets = (setup != 0), pme = (setup == 1 || setup == 4), ewald = (setup == 3);
-        TestSystem t = makeTestSystem(3.0, !ewald); // OpenMM's Ewald needs a rectangular box
-        ForceSettings s;
-        s.electrostatics = pme ? LigandCouplingForce::NoElectrostatics : LigandCouplingForce::ReactionField;
-        s.beta = pme ? 0.0 : 0.4;
-        s.dispersion = true;
-        LigandCouplingForce* force = makeForce(t, s);
-        force->setForceGroup(setup == 0 ? 1 : 0);
-        NonbondedForce* nb = new NonbondedForce();
-        nb->setNonbondedMethod(setup == 4 ? NonbondedForce::LJPME
-                               : pme      ? NonbondedForce::PME
-                               : ewald    ? NonbondedForce::Ewald
-                                          : NonbondedForce::CutoffPeriodic);
-        nb->setCutoffDistance(s.cutoff);
-        nb->addGlobalParameter("lambda_electrostatics", 1.0);
-        for (size_t i = 0; i < t.charge.size(); i++) {
-            bool ligand = i < t.ligand.size();
-            nb->addParticle((ligand ? 0.0 : t.charge[i]), t.sigma[i], ligand ? 0.0 : t.epsilon[i]);
-            if (ligand && offsets)
-                nb->addParticleParameterOffset("lambda_electrostatics", i, t.charge[i], 0.0, 0.0);
-        }
-        for (auto& ex : t.exclusions)
-            nb->addException(ex.first, ex.second, 0.0, 1.0, 0.0);
-        // OpenMM 7.7's OpenCL NonbondedForce crashes with particle offsets but no exception offsets, and with
-        // exception offsets but no particle offsets (both pinned here and in tests/python/test_opencl_bug.py).
-        if (offsets)
-            nb->addExceptionParameterOffset("lambda_electrostatics", 0, 0.0, 0.0, 0.0);
-        std::unique_ptr<System> system(systemWith(t, {nb, force}));
+        TestSystem t = makeTestSystem(3.0, setup != 3); // OpenMM's Ewald needs a rectangular box
+        LigandCouplingForce* force;
+        std::unique_ptr<System> system(makeLambdaSetup(setup, t, force));
         VerletIntegrator integrator(0.001);
         std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
         context->setPositions(t.positions);
@@ -311,6 +321,150 @@ TEST_P(LigandCouplingForceTest, StateEnergiesMatchTheParameterLoop) {
             expectClose(expected[k], energies[k], 2 * config().nonbondedTolerance(), scale,
                     "set-up " + std::to_string(setup) + ", state " + std::to_string(k));
     }
+}
+
+/** A finite difference of the Reference platform's energy in one lambda (see the Python test's twin). */
+static double referenceDifference(Context& context, const std::string& name, double value, bool quadratic) {
+    // Where the energy is exactly quadratic in the parameter a wide step with second-order formulas is exact;
+    // elsewhere fourth-order formulas with a step of 1e-3. One-sided at an end of [0, 1].
+    double h = quadratic ? 0.1 : 1e-3;
+    auto at = [&](double x) {
+        context.setParameter(name, x);
+        return context.getState(State::Energy).getPotentialEnergy();
+    };
+    double result;
+    if (value - 2 * h >= 0.0 && value + 2 * h <= 1.0)
+        result = quadratic ? (at(value + h) - at(value - h)) / (2 * h)
+                           : (8 * (at(value + h) - at(value - h)) - (at(value + 2 * h) - at(value - 2 * h))) / (12 * h);
+    else {
+        double sign = (value - 2 * h < 0.0 ? 1.0 : -1.0);
+        double f[5];
+        for (int k = 0; k < 5; k++)
+            f[k] = at(value + sign * k * h);
+        result = sign * (quadratic ? (-3 * f[0] + 4 * f[1] - f[2]) / (2 * h)
+                                   : (-25 * f[0] + 48 * f[1] - 36 * f[2] + 16 * f[3] - 3 * f[4]) / (12 * h));
+    }
+    context.setParameter(name, value);
+    return result;
+}
+
+TEST_P(LigandCouplingForceTest, SystemLambdaDerivativesMatchADoublePrecisionDifference) {
+    // getLambdaDerivatives() of the whole System against a finite difference of the Reference platform's energy
+    // at the positions this platform holds (single precision rounds them), in the set-ups of makeLambdaSetup:
+    // exact routes (0-2) to 1e-5 relative on every platform; the fitted route (4: group energies at three
+    // lambda_e in the platform's precision) to the platform's NonbondedForce tolerance. Set-up 3 (the force's own
+    // electrostatic softcore in a plain-Ewald NonbondedForce's group) has no exact route: refused, named.
+    for (int setup : {0, 1, 2, 3, 4}) {
+        for (auto lambda : lambdas) {
+            TestSystem t = makeTestSystem(3.0, setup != 3);
+            LigandCouplingForce* force;
+            std::unique_ptr<System> system(makeLambdaSetup(setup, t, force));
+            VerletIntegrator integrator(0.001), referenceIntegrator(0.001);
+            std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+            context->setPositions(t.positions);
+            context->setParameter("lambda_sterics", lambda.first);
+            context->setParameter("lambda_electrostatics", lambda.second);
+            if (setup == 3) {
+                try {
+                    force->getLambdaDerivatives(*context);
+                    ADD_FAILURE() << "set-up 3: no exception";
+                }
+                catch (const OpenMMException& e) {
+                    EXPECT_NE(std::string(e.what()).find("electrostatic softcore and shares force group"),
+                            std::string::npos)
+                            << e.what();
+                }
+                continue;
+            }
+            std::vector<double> derivatives = force->getLambdaDerivatives(*context);
+            ASSERT_EQ(2u, derivatives.size());
+            EXPECT_EQ(lambda.first, context->getParameter("lambda_sterics"));
+            EXPECT_EQ(lambda.second, context->getParameter("lambda_electrostatics"));
+            Context reference(*system, referenceIntegrator, Platform::getPlatformByName("Reference"));
+            reference.setPositions(context->getState(State::Positions).getPositions());
+            reference.setParameter("lambda_sterics", lambda.first);
+            reference.setParameter("lambda_electrostatics", lambda.second);
+            if (setup == 1) {
+                // The same PME grid as this Context's (the GPU platforms pick other sizes than Reference).
+                NonbondedForce& nb = dynamic_cast<NonbondedForce&>(system->getForce(0));
+                double alpha;
+                int nx, ny, nz;
+                nb.getPMEParametersInContext(*context, alpha, nx, ny, nz);
+                nb.setPMEParameters(alpha, nx, ny, nz);
+                reference.reinitialize(true);
+            }
+            const char* names[2] = {"lambda_sterics", "lambda_electrostatics"};
+            double values[2] = {lambda.first, lambda.second};
+            for (int k = 0; k < 2; k++) {
+                // Quadratic in lambda_electrostatics unless the force carries softcore electrostatics itself.
+                bool quadratic = (k == 1 && (setup == 1 || setup == 4));
+                double expected = referenceDifference(reference, names[k], values[k], quadratic);
+                double tolerance = (setup == 4 && k == 1) ? config().nonbondedTolerance() * 1e3 : 1e-5;
+                EXPECT_NEAR(expected, derivatives[k], tolerance * std::max(1.0, std::fabs(expected)))
+                        << "set-up " << setup << ", " << names[k] << " at (" << lambda.first << ", " << lambda.second
+                        << ")";
+            }
+        }
+    }
+}
+
+TEST_P(LigandCouplingForceTest, BadPositionsNeverGiveAFiniteNumber) {
+    // A NaN, infinite or absurd coordinate of a ligand or an environment atom: every entry point throws, naming
+    // the particle (or, for OpenMM's own checks, NaN coordinates), or - getState on a GPU - returns NaN.
+    TestSystem t0 = makeTestSystem(3.0, true);
+    const int environmentAtom = t0.charge.size() - 1;
+    for (int atom : {0, environmentAtom}) {
+        for (double value : {std::nan(""), (double) INFINITY, 1e30}) {
+            TestSystem t = makeTestSystem(3.0, true);
+            LigandCouplingForce* force;
+            std::unique_ptr<System> system(makeLambdaSetup(1, t, force));
+            VerletIntegrator integrator(0.001);
+            std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+            std::vector<Vec3> positions = t.positions;
+            positions[atom][1] = value;
+            std::string what = "atom " + std::to_string(atom) + " at " + std::to_string(value);
+            auto refused = [&](const std::function<double()>& call, bool nanAllowed) {
+                try {
+                    double result = call();
+                    EXPECT_TRUE(nanAllowed && std::isnan(result)) << what << ": returned " << result;
+                }
+                catch (const OpenMMException& e) {
+                    std::string message = e.what();
+                    EXPECT_TRUE(message.find("has the position") != std::string::npos ||
+                                message.find("coordinate is NaN") != std::string::npos ||
+                                message.find("coordinate is nan") != std::string::npos)
+                            << what << ": " << message;
+                }
+            };
+            refused(
+                    [&] {
+                        context->setPositions(positions);
+                        return context->getState(State::Energy).getPotentialEnergy();
+                    },
+                    config().platform != "Reference" && config().platform != "CPU");
+            refused([&] { return force->getStateEnergies(*context, {1.0, 0.5}, {1.0, 0.2})[1]; }, false);
+            refused([&] { return force->getLambdaDerivatives(*context)[1]; }, false);
+            refused([&] { return force->getInteractionEnergies(*context, std::vector<int>(t.charge.size(), 0), 1)[0]; },
+                    false);
+        }
+    }
+}
+
+TEST(LambdaDependenceTest, PolynomialDegreeOfAnExpression) {
+    using OpenMMLigand::LambdaDependence;
+    const int none = LambdaDependence::NOT_POLYNOMIAL;
+    EXPECT_EQ(0, LambdaDependence::degree("k*r^2", "L"));
+    EXPECT_EQ(1, LambdaDependence::degree("L*138.9*qq/r", "L"));
+    EXPECT_EQ(2, LambdaDependence::degree("(1-L^2)*step(1.2-r)*138.9*qq*(1/r+0.1*r^2-0.2)", "L"));
+    EXPECT_EQ(2, LambdaDependence::degree("(1-L)^2*q", "L"));
+    EXPECT_EQ(2, LambdaDependence::degree("a*b; a=L*q; b=L+1", "L"));
+    EXPECT_EQ(3, LambdaDependence::degree("L^3*q", "L"));
+    EXPECT_EQ(none, LambdaDependence::degree("exp(L)", "L"));
+    EXPECT_EQ(none, LambdaDependence::degree("select(L,1,2)", "L"));
+    EXPECT_EQ(none, LambdaDependence::degree("step(L-0.5)", "L"));
+    EXPECT_EQ(none, LambdaDependence::degree("q/L", "L"));
+    EXPECT_EQ(none, LambdaDependence::degree("L^0.5", "L"));
+    EXPECT_EQ(0, LambdaDependence::degree("exp(r)/(1+r)", "L"));
 }
 
 TEST_P(LigandCouplingForceTest, InteractionEnergiesSumToTheForcesOwnTerms) {

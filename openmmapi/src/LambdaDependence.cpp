@@ -26,6 +26,16 @@ using std::vector;
 
 namespace {
 
+/** The degree of base^exponent for a base of degree d: a polynomial only for a non-negative integer exponent. */
+int integerPower(int d, double exponent) {
+    const int none = LambdaDependence::NOT_POLYNOMIAL;
+    if (d == 0)
+        return 0;
+    if (exponent >= 0 && exponent == std::floor(exponent) && exponent * d < none)
+        return (int) exponent * d;
+    return none;
+}
+
 int nodeDegree(const Lepton::ExpressionTreeNode& node, const string& variable) {
     const Lepton::Operation& op = node.getOperation();
     vector<int> child;
@@ -53,13 +63,15 @@ int nodeDegree(const Lepton::ExpressionTreeNode& node, const string& variable) {
         return capped(2 * child[0]);
     case Lepton::Operation::CUBE:
         return capped(3 * child[0]);
-    case Lepton::Operation::POWER_CONSTANT: {
-        double exponent = dynamic_cast<const Lepton::Operation::PowerConstant&>(op).getValue();
-        if (child[0] == 0)
-            return 0;
-        if (exponent >= 0 && exponent == std::floor(exponent) && exponent <= none)
-            return capped((int) exponent * child[0]);
-        return none;
+    case Lepton::Operation::POWER_CONSTANT:
+        return integerPower(child[0], dynamic_cast<const Lepton::Operation::PowerConstant&>(op).getValue());
+    case Lepton::Operation::POWER: {
+        // x^c with a constant c (as the parser leaves it before optimize()).
+        const Lepton::ExpressionTreeNode& exponent = node.getChildren()[1];
+        if (exponent.getOperation().getId() == Lepton::Operation::CONSTANT)
+            return integerPower(
+                    child[0], dynamic_cast<const Lepton::Operation::Constant&>(exponent.getOperation()).getValue());
+        return (child[0] == 0 && child[1] == 0) ? 0 : none;
     }
     default:
         // Any other function (exp, step, select, min, abs, a tabulated function, a power with a variable exponent

@@ -242,17 +242,16 @@ void checkLambdas(const vector<double>& lambdaSterics, const vector<double>& lam
 
 /** The forces a lambda_electrostatics fit must evaluate together: the offset NonbondedForces' groups and the groups
  *  of Custom forces quadratic in it; throws for a dependence that is not exactly representable. */
-int quadraticGroups(const LambdaDependence& dependence, const string& caller) {
+int quadraticGroups(const LambdaDependence& dependence, const LigandCouplingForce& owner, const string& caller) {
     int groups = dependence.getOffsetNonbondedGroups();
     for (const LambdaDependence::DependentForce& f : dependence.getForces()) {
         if (f.stericsDegree != 0)
-            throwLigandError(caller, ": force ", f.index, " (", f.kind,
-                    ") depends on lambda_sterics in a way this force "
-                    "cannot account for exactly");
+            throwLigandError(caller, ": force ", f.index, " (", f.kind, ") depends on '",
+                    owner.getStericsParameterName(), "' in a way this force cannot account for exactly");
         if (f.electrostaticsDegree > 2)
-            throwLigandError(caller, ": force ", f.index, " (", f.kind,
-                    ") depends on lambda_electrostatics, and its "
-                    "energy is not a polynomial of degree <= 2 in it");
+            throwLigandError(caller, ": force ", f.index, " (", f.kind, ") depends on '",
+                    owner.getElectrostaticsParameterName(),
+                    "', and its energy is not a polynomial of degree <= 2 in it");
         if (f.electrostaticsDegree > 0)
             groups |= 1 << f.group;
     }
@@ -278,7 +277,7 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(
     checkLambdas(lambdaSterics, lambdaElectrostatics);
     const string electrostatics = owner.getElectrostaticsParameterName();
     LambdaDependence dependence(context.getSystem(), owner, "getStateEnergies()");
-    const int groups = quadraticGroups(dependence, "getStateEnergies()");
+    const int groups = quadraticGroups(dependence, owner, "getStateEnergies()");
     const double currentSterics = context.getParameter(owner.getStericsParameterName());
     const double currentElectrostatics = context.getParameter(electrostatics);
     bool fit = false;
@@ -398,14 +397,22 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
                     "derivative: call its addEnergyParameterDerivative() before creating the Context");
     }
     vector<double> result(2, 0.0);
-    const int reportingGroups = ~fitGroups;
-    if (reportingGroups != 0) {
-        context.calcForcesAndEnergy(true, false, reportingGroups); // the derivatives come with the forces
+    // The reported derivatives come with the forces: lambda_sterics's from every group (no NonbondedForce depends
+    // on it), lambda_electrostatics's from the groups not fitted below (the fit holds the rest).
+    auto reported = [&](int groups, const string& name) {
+        context.calcForcesAndEnergy(true, false, groups);
         std::map<string, double> derivatives;
         context.getEnergyParameterDerivatives(derivatives);
-        for (int k = 0; k < 2; k++)
-            result[k] = derivatives.count(names[k]) ? derivatives[names[k]] : 0.0;
+        return derivatives.count(name) ? derivatives[name] : 0.0;
+    };
+    result[0] = reported(-1, names[0]);
+    if (fitGroups == 0) {
+        std::map<string, double> derivatives; // from the evaluation just made
+        context.getEnergyParameterDerivatives(derivatives);
+        result[1] = derivatives.count(names[1]) ? derivatives[names[1]] : 0.0;
     }
+    else if (~fitGroups != 0)
+        result[1] = reported(~fitGroups, names[1]);
     const double x0 = context.getParameter(names[1]);
     if (exact) {
         for (const NonbondedForce* nonbonded : dependence.getOffsetNonbonded()) {

@@ -31,6 +31,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Optional, Union
 
 import openmm
 from openmm import app, unit
@@ -57,20 +58,20 @@ class ProteinLigandComplex:
     ligand_residue: str = ""
     description: dict = field(default_factory=dict)
 
-    def environment_residues(self):
+    def environment_residues(self) -> list:
         """Residues of the topology other than the ligand's, in order."""
         ligand = set(self.ligand_atoms)
         return [r for r in self.topology.residues() if not any(a.index in ligand for a in r.atoms())]
 
 
-def default_cache_dir():
+def default_cache_dir() -> str:
     """Where built complexes are cached: $OPENMMLIGAND_CACHE, else $XDG_CACHE_HOME/openmm-ligand."""
     if os.environ.get("OPENMMLIGAND_CACHE"):
         return os.environ["OPENMMLIGAND_CACHE"]
     return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "openmm-ligand")
 
 
-def amprenavir_hiv_protease(pdb_file=None, **options):
+def amprenavir_hiv_protease(pdb_file: Optional[str] = None, **options) -> "ProteinLigandComplex":
     """HIV-1 protease with amprenavir from 1HPV, built (or loaded from the cache) by :func:`build_complex`;
     ``options`` are passed on.
 
@@ -180,16 +181,16 @@ def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize
 
 
 def build_complex(
-    pdb_file,
-    ligand_residue,
-    smiles=None,
-    padding=1.0,
-    ionic_strength=0.15,
-    minimize=250,
-    cache_dir=None,
-    platform=None,
-    verbose=True,
-):
+    pdb_file: str,
+    ligand_residue: str,
+    smiles: Optional[str] = None,
+    padding: float = 1.0,
+    ionic_strength: float = 0.15,
+    minimize: int = 250,
+    cache_dir: Union[str, None, bool] = None,
+    platform: Optional[openmm.Platform] = None,
+    verbose: bool = True,
+) -> "ProteinLigandComplex":
     """Build (or load from the cache) a solvated, minimized protein–ligand System from a PDB file.
 
     pdb_file: the complex; ligand_residue: the ligand's residue name; smiles: the ligand's SMILES (bond orders,
@@ -280,7 +281,9 @@ def build_complex(
     return result
 
 
-def from_system(system, topology, positions, ligand_residue):
+def from_system(
+    system: openmm.System, topology: app.Topology, positions, ligand_residue: str
+) -> "ProteinLigandComplex":
     """Wrap a user's own System and Topology: the ligand is every atom of residues named ``ligand_residue``."""
     if system.getNumParticles() != topology.getNumAtoms():
         raise LigandError(

@@ -98,7 +98,7 @@ _ETHANOL_BONDS = [
 ]
 
 
-def ligand_forcefield(water="amber14/tip3p.xml"):
+def ligand_forcefield(water: str = "amber14/tip3p.xml") -> app.ForceField:
     """A ForceField with the ethanol ligand template and a water model (TIP3P by default)."""
     return app.ForceField(water, io.StringIO(ETHANOL_XML))
 
@@ -133,11 +133,11 @@ def ligand_in_water(
     nonbonded_method=app.PME,
     cutoff=0.9,
     switch_distance=None,
-    dispersion_correction=True,
+    dispersion_correction: bool = True,
     constraints=None,
-    water="amber14/tip3p.xml",
-    rigid_water=True,
-):
+    water: str = "amber14/tip3p.xml",
+    rigid_water: bool = True,
+) -> "LigandInWater":
     """Ethanol solvated in a cubic water box.
 
     Parameters

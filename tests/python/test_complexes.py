@@ -25,10 +25,8 @@ OPEN_BABEL_TO_AMBER = 4.184 / 4.1868  # Open Babel's KCAL_TO_KJ (forcefield.h) v
 pytest.importorskip("rdkit")
 pytest.importorskip("openbabel")
 pytest.importorskip("pdbfixer")
-pytestmark = pytest.mark.skipif(
-    not os.path.isfile(os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")),
-    reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)",
-)
+PDB = os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")
+pytestmark = pytest.mark.skipif(not os.path.isfile(PDB), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +41,7 @@ def amprenavir():
     from openbabel import openbabel as ob
     from rdkit import Chem
 
-    molecule = complexes.ligand_molecule(complexes.HIV_PROTEASE_PDB, "478", complexes.AMPRENAVIR_SMILES)
+    molecule = complexes.ligand_molecule(PDB, "478", complexes.AMPRENAVIR_SMILES)
     template = gaff.LigandTemplate(molecule, complexes.ligand_atom_names(molecule), "478")
     conversion = ob.OBConversion()
     conversion.SetInFormat("mol")
@@ -256,18 +254,27 @@ def test_bad_input_is_named(tmp_path):
     with pytest.raises(LigandError, match="PDB file not found"):
         complexes.build_complex(str(tmp_path / "missing.pdb"), "478")
     with pytest.raises(LigandError, match="unknown ligand residue 'ABC'"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "ABC")
+        complexes.build_complex(PDB, "ABC")
     with pytest.raises(LigandError, match="ligand residue 'ABC' not found .*478"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "ABC", smiles="CCO", cache_dir=False)
+        complexes.build_complex(PDB, "ABC", smiles="CCO", cache_dir=False)
     with pytest.raises(LigandError, match="SMILES does not match .* heavy atoms"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "478", smiles="CCO", cache_dir=False)
+        complexes.build_complex(PDB, "478", smiles="CCO", cache_dir=False)
     # Right atoms, wrong stereochemistry (the hydroxyl carbon inverted).
     inverted = complexes.AMPRENAVIR_SMILES.replace("C[C@H]([C@H]", "C[C@@H]([C@H]", 1)
     assert inverted != complexes.AMPRENAVIR_SMILES
     with pytest.raises(LigandError, match="stereochemistry"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "478", smiles=inverted, cache_dir=False)
+        complexes.build_complex(PDB, "478", smiles=inverted, cache_dir=False)
     # Same heavy-atom count, different bonds.
     with pytest.raises(LigandError, match="SMILES does not match"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "478", smiles="C" * 35, cache_dir=False)
+        complexes.build_complex(PDB, "478", smiles="C" * 35, cache_dir=False)
     with pytest.raises(LigandError, match="cannot be parsed"):
-        complexes.build_complex(complexes.HIV_PROTEASE_PDB, "478", smiles="C1CC(", cache_dir=False)
+        complexes.build_complex(PDB, "478", smiles="C1CC(", cache_dir=False)
+
+
+def test_the_1hpv_file_is_an_argument_or_a_documented_variable(monkeypatch):
+    """No path is baked in: without the argument and the variable, the error says where to get the file."""
+    monkeypatch.delenv(complexes.HIV_PROTEASE_PDB_VARIABLE, raising=False)
+    with pytest.raises(LigandError, match="OPENMMLIGAND_1HPV_PDB"):
+        complexes.amprenavir_hiv_protease()
+    with pytest.raises(LigandError, match="does not exist"):
+        complexes.amprenavir_hiv_protease("/nonexistent/1hpv.pdb")

@@ -152,10 +152,24 @@ def test_units_are_accepted():
 def test_bad_input_raises_clear_errors(platform):
     test = ligand_in_water("PME")
     n = test.system.getNumParticles()
-    with pytest.raises(LigandError, match=f"ligand particle index out of range: {n}"):
+    with pytest.raises(LigandError, match=f"ligand_atoms: particle index {n} is out of range"):
         openmmligand.decouple(test.system, [0, n])
-    with pytest.raises(LigandError, match="duplicate ligand particle index: 3"):
+    with pytest.raises(LigandError, match="ligand_atoms has the particle index 3 twice"):
         openmmligand.decouple(test.system, [3, 3])
+    # Integer-valued indices only: 1.5 was once truncated to 1; numpy integers are fine.
+    with pytest.raises(LigandError, match=r"ligand_atoms must hold integer particle indices, got 1.5"):
+        openmmligand.decouple(test.system, [0.0, 1.5])
+    with pytest.raises(LigandError, match="must hold integer particle indices"):
+        openmmligand.decouple(test.system, [True, 2])
+    with pytest.raises(LigandError, match="one-dimensional"):
+        openmmligand.decouple(test.system, numpy.zeros((2, 2), dtype=int))
+    assert openmmligand.decouple(test.system, numpy.arange(9, dtype=numpy.int32)).getNumForces() > 0
+    with pytest.raises(LigandError, match="softcore_alpha must be >= 0.0, got -1.0"):
+        openmmligand.decouple(test.system, [0, 1], softcore_alpha=-1)
+    with pytest.raises(LigandError, match="force_group must be in 0 .. 31"):
+        openmmligand.decouple(test.system, [0, 1], force_group=40)
+    with pytest.raises(LigandError, match="lambda_sterics_name and lambda_electrostatics_name are both"):
+        openmmligand.decouple(test.system, [0, 1], lambda_sterics_name="x", lambda_electrostatics_name="x")
     with pytest.raises(LigandError, match="ligand_atoms is empty"):
         openmmligand.decouple(test.system, [])
     with pytest.raises(LigandError, match="exactly one NonbondedForce; this one has 0"):

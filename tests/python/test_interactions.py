@@ -161,8 +161,13 @@ def test_empty_far_and_ungrouped(platform):
 
 def test_bad_groups_are_named():
     test, system, context = decoupled("RF-periodic", ("Reference", None))
-    with pytest.raises(openmmligand.LigandError, match="outside 0"):
+    with pytest.raises(openmmligand.LigandError, match="particle index 1000000 is out of range"):
         openmmligand.interaction_energies(context, [[10**6]])
+    # A group holding a ligand atom (once accepted silently) and a non-integer index.
+    with pytest.raises(openmmligand.LigandError, match="which is in the ligand"):
+        openmmligand.interaction_energies(context, [[test.ligand_atoms[0], 500]])
+    with pytest.raises(openmmligand.LigandError, match="integer particle indices"):
+        openmmligand.interaction_energies(context, [[500.0]])
     with pytest.raises(openmmligand.LigandError, match="in two groups"):
         openmmligand.interaction_energies(context, [[20, 21], [21]])
     with pytest.raises(openmmligand.LigandError, match="needs groups, or a topology"):

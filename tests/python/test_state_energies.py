@@ -170,8 +170,31 @@ def test_bad_input_is_named():
         openmmligand.state_energies(context, [0.5, 0.5])
     with pytest.raises(openmm.OpenMMException, match="outside"):
         openmmligand.state_energies(context, [(float("nan"), 1.0)])
-    with pytest.raises(openmmligand.LigandError, match="temperature must be positive"):
+    with pytest.raises(openmmligand.LigandError, match="temperature must be > 0"):
         openmmligand.reduced_potentials(context, STATES, -3)
+
+
+@pytest.mark.parametrize("method", ["RF-periodic", "NoCutoff"])
+def test_quadratic_companion_force_is_read_from_its_expression(method, platform):
+    """The contract with decouple()'s kept internal electrostatics is the force's own energy expression (a
+    polynomial of degree 2 in lambda_electrostatics, read with Lepton), not its name: renamed, it still works;
+    a force whose expression is not such a polynomial is refused, naming it."""
+    test = ligand_in_water(method)
+    system = openmmligand.decouple(test.system, test.ligand_atoms, annihilate_electrostatics=False)
+    internal = next(f for f in system.getForces() if isinstance(f, openmm.CustomBondForce))
+    internal.setName("anything at all")
+    context = make_context(system, platform)
+    context.setPositions(test.positions)
+    context.setParameter("lambda_electrostatics", 0.4)
+    assert_equals_the_loop(context, STATES, platform)
+    bumpy = openmm.CustomBondForce("exp(lambda_electrostatics)*0.01*r")
+    bumpy.addGlobalParameter("lambda_electrostatics", 1.0)
+    bumpy.addBond(test.ligand_atoms[0], test.ligand_atoms[1])
+    system.addForce(bumpy)
+    context = make_context(system, platform)
+    context.setPositions(test.positions)
+    with pytest.raises(openmm.OpenMMException, match="CustomBondForce.*not a polynomial of degree <= 2"):
+        openmmligand.state_energies(context, STATES)
 
 
 def test_a_force_it_cannot_account_for_is_refused():
