@@ -354,45 +354,46 @@ TEST_P(LigandCouplingForceTest, SystemLambdaDerivativesMatchADoublePrecisionDiff
     // exact routes (0-2) to 1e-5 relative on every platform; the fitted route (4: group energies at three
     // lambda_e in the platform's precision) to the platform's NonbondedForce tolerance. Set-up 3 (the force's own
     // electrostatic softcore in a plain-Ewald NonbondedForce's group) has no exact route: refused, named.
+    // One Context per set-up (and one Reference Context beside it), every lambda pair in turn.
     for (int setup : {0, 1, 2, 3, 4}) {
+        TestSystem t = makeTestSystem(3.0, setup != 3);
+        LigandCouplingForce* force;
+        std::unique_ptr<System> system(makeLambdaSetup(setup, t, force));
+        VerletIntegrator integrator(0.001), referenceIntegrator(0.001);
+        std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
+        context->setPositions(t.positions);
+        if (setup == 3) {
+            try {
+                force->getLambdaDerivatives(*context);
+                ADD_FAILURE() << "set-up 3: no exception";
+            }
+            catch (const OpenMMException& e) {
+                EXPECT_NE(
+                        std::string(e.what()).find("electrostatic softcore and shares force group"), std::string::npos)
+                        << e.what();
+            }
+            continue;
+        }
+        context->getState(State::Energy); // OpenMM's CPU platform reports its PME grid only after an evaluation
+        if (setup == 1) {
+            // The same PME grid as this Context's (the GPU platforms pick other sizes than Reference).
+            NonbondedForce& nb = dynamic_cast<NonbondedForce&>(system->getForce(0));
+            double alpha;
+            int nx, ny, nz;
+            nb.getPMEParametersInContext(*context, alpha, nx, ny, nz);
+            nb.setPMEParameters(alpha, nx, ny, nz);
+        }
+        Context reference(*system, referenceIntegrator, Platform::getPlatformByName("Reference"));
+        reference.setPositions(context->getState(State::Positions).getPositions());
         for (auto lambda : lambdas) {
-            TestSystem t = makeTestSystem(3.0, setup != 3);
-            LigandCouplingForce* force;
-            std::unique_ptr<System> system(makeLambdaSetup(setup, t, force));
-            VerletIntegrator integrator(0.001), referenceIntegrator(0.001);
-            std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
-            context->setPositions(t.positions);
             context->setParameter("lambda_sterics", lambda.first);
             context->setParameter("lambda_electrostatics", lambda.second);
-            if (setup == 3) {
-                try {
-                    force->getLambdaDerivatives(*context);
-                    ADD_FAILURE() << "set-up 3: no exception";
-                }
-                catch (const OpenMMException& e) {
-                    EXPECT_NE(std::string(e.what()).find("electrostatic softcore and shares force group"),
-                            std::string::npos)
-                            << e.what();
-                }
-                continue;
-            }
             std::vector<double> derivatives = force->getLambdaDerivatives(*context);
             ASSERT_EQ(2u, derivatives.size());
             EXPECT_EQ(lambda.first, context->getParameter("lambda_sterics"));
             EXPECT_EQ(lambda.second, context->getParameter("lambda_electrostatics"));
-            Context reference(*system, referenceIntegrator, Platform::getPlatformByName("Reference"));
-            reference.setPositions(context->getState(State::Positions).getPositions());
             reference.setParameter("lambda_sterics", lambda.first);
             reference.setParameter("lambda_electrostatics", lambda.second);
-            if (setup == 1) {
-                // The same PME grid as this Context's (the GPU platforms pick other sizes than Reference).
-                NonbondedForce& nb = dynamic_cast<NonbondedForce&>(system->getForce(0));
-                double alpha;
-                int nx, ny, nz;
-                nb.getPMEParametersInContext(*context, alpha, nx, ny, nz);
-                nb.setPMEParameters(alpha, nx, ny, nz);
-                reference.reinitialize(true);
-            }
             const char* names[2] = {"lambda_sterics", "lambda_electrostatics"};
             double values[2] = {lambda.first, lambda.second};
             for (int k = 0; k < 2; k++) {
@@ -413,13 +414,13 @@ TEST_P(LigandCouplingForceTest, BadPositionsNeverGiveAFiniteNumber) {
     // the particle (or, for OpenMM's own checks, NaN coordinates), or - getState on a GPU - returns NaN.
     TestSystem t0 = makeTestSystem(3.0, true);
     const int environmentAtom = t0.charge.size() - 1;
+    TestSystem t = makeTestSystem(3.0, true);
+    LigandCouplingForce* force;
+    std::unique_ptr<System> system(makeLambdaSetup(1, t, force));
+    VerletIntegrator integrator(0.001);
+    std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
     for (int atom : {0, environmentAtom}) {
         for (double value : {std::nan(""), (double) INFINITY, 1e30}) {
-            TestSystem t = makeTestSystem(3.0, true);
-            LigandCouplingForce* force;
-            std::unique_ptr<System> system(makeLambdaSetup(1, t, force));
-            VerletIntegrator integrator(0.001);
-            std::unique_ptr<Context> context(makeContext(*system, config(), integrator));
             std::vector<Vec3> positions = t.positions;
             positions[atom][1] = value;
             std::string what = "atom " + std::to_string(atom) + " at " + std::to_string(value);

@@ -305,7 +305,7 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(
     const vector<const NonbondedForce*>& offsetNonbonded = dependence.getOffsetNonbonded();
     if (!fit)
         total = context.calcForcesAndEnergy(false, true);
-    else if (groups == dependence.getOffsetNonbondedGroups() && offsetNonbonded.size() == 1 &&
+    else if (offsetNonbonded.size() == 1 && dependence.getForces().size() == 1 &&
              NonbondedLambdaQuadratic::covers(*offsetNonbonded[0])) {
         // One NonbondedForce whose charges follow lambda_e and nothing else that depends on it: b and c computed
         // directly as OpenMM defines its energy; the System is evaluated once, at the current lambda.

@@ -158,7 +158,7 @@ def test_bad_input_raises_clear_errors(platform):
         openmmligand.decouple(test.system, [3, 3])
     # Integer-valued indices only: 1.5 was once truncated to 1; numpy integers are fine.
     with pytest.raises(LigandError, match=r"ligand_atoms must hold integer particle indices, got 1.5"):
-        openmmligand.decouple(test.system, [0.0, 1.5])
+        openmmligand.decouple(test.system, [0, 1.5])
     with pytest.raises(LigandError, match="must hold integer particle indices"):
         openmmligand.decouple(test.system, [True, 2])
     with pytest.raises(LigandError, match="one-dimensional"):

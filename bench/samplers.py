@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""Hamiltonian replica exchange per iteration, and its energy matrix alone, three ways side by side:
+
+  (a) openmmtools' AbsoluteAlchemicalFactory System (exact PME treatment) + openmmtools' ReplicaExchangeSampler
+  (b) openmmligand.decouple's System + openmmtools' ReplicaExchangeSampler
+  (c) openmmligand.decouple's System + openmmligand.samplers.ReplicaExchangeSampler (one-pass energy matrix)
+
+For each platform and K: one sampler per way, built and warmed up (one iteration), then `--repeats` rounds, the
+ways interleaved within each round: one iteration (`--steps` MD steps per replica, then the energy matrix and the
+swaps), and the energy matrix alone (every replica's row), timed in wall and process CPU time. The energy matrix
+is also given per replica in units of one force+energy evaluation of that way's System. Medians are reported.
+
+    ./run shell python bench/samplers.py --platforms CPU OpenCL --states 12 20 --steps 250 --repeats 3
+"""
+
+import argparse
+import json
+import os
+import tempfile
+import time
+
+import numpy
+import openmm
+from openmm import app, unit
+from openmmtools import alchemy, cache, mcmc, multistate, states
+
+import openmmligand
+from openmmligand import samplers
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def schedule(k):
+    half = k // 2
+    electrostatics = list(numpy.linspace(1.0, 0.0, half)) + [0.0] * (k - half)
+    sterics = [1.0] * half + list(numpy.linspace(1.0, 0.0, k - half))
+    return {"lambda_sterics": sterics, "lambda_electrostatics": electrostatics}
+
+
+def build_system(way, test):
+    if way == "a":
+        region = alchemy.AlchemicalRegion(
+            alchemical_atoms=test.ligand_atoms, annihilate_electrostatics=True, annihilate_sterics=False
+        )
+        factory = alchemy.AbsoluteAlchemicalFactory(alchemical_pme_treatment="exact")
+        return factory.create_alchemical_system(test.system, region)
+    return openmmligand.decouple(test.system, test.ligand_atoms)
+
+
+def make_sampler(way, test, k, steps, platform, folder):
+    system = build_system(way, test)
+    thermo = states.ThermodynamicState(system, 300 * unit.kelvin)
+    compound = states.create_thermodynamic_state_protocol(
+        thermo, schedule(k), composable_states=[alchemy.AlchemicalState.from_system(system)]
+    )
+    cls = samplers.ReplicaExchangeSampler if way == "c" else multistate.ReplicaExchangeSampler
+    sampler = cls(
+        mcmc_moves=mcmc.LangevinDynamicsMove(timestep=2 * unit.femtoseconds, n_steps=steps), number_of_iterations=10**6
+    )
+    sampler.energy_context_cache = cache.ContextCache(platform=platform)
+    sampler.sampler_context_cache = cache.ContextCache(platform=platform)
+    reporter = multistate.MultiStateReporter(os.path.join(folder, f"{way}.nc"), checkpoint_interval=1000)
+    box = test.system.getDefaultPeriodicBoxVectors()
+    sampler.create(compound, states.SamplerState(test.positions, box_vectors=box), reporter)
+    sampler.minimize(max_iterations=50)
+    sampler.run(1)  # contexts made, kernels compiled
+    return sampler, system
+
+
+def one_evaluation(system, test, platform, repeats=5):
+    """Median time of one force+energy evaluation of the System (the unit of the energy-matrix figures)."""
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), platform)
+    context.setPositions(test.positions)
+    context.getState(getEnergy=True, getForces=True)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        context.getState(getEnergy=True, getForces=True)
+        samples.append(time.perf_counter() - start)
+    return float(numpy.median(samples))
+
+
+def timed(function, *arguments):
+    wall, cpu = time.perf_counter(), time.process_time()
+    function(*arguments)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def energy_matrix(sampler):
+    for replica in range(sampler.n_replicas):
+        sampler._compute_replica_energies(replica)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--platforms", nargs="+", default=["CPU"])
+    parser.add_argument("--precision", default="mixed", help="for GPU platforms")
+    parser.add_argument("--states", nargs="+", type=int, default=[12, 20])
+    parser.add_argument("--steps", type=int, default=250)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--box", type=float, default=4.0, help="water box edge (nm); 4.0 nm: about 6,300 atoms")
+    parser.add_argument("--name", default="samplers")
+    args = parser.parse_args()
+    test = openmmligand.testsystems.ligand_in_water(box_edge=args.box, nonbonded_method=app.PME, constraints=app.HBonds)
+    atoms = test.system.getNumParticles()
+    rows = []
+    folder = tempfile.mkdtemp()
+    for platform_name in args.platforms:
+        platform = openmm.Platform.getPlatformByName(platform_name)
+        precision = args.precision if "Precision" in platform.getPropertyNames() else None
+        if precision:
+            platform.setPropertyDefaultValue("Precision", precision)
+        for k in args.states:
+            made = {way: make_sampler(way, test, k, args.steps, platform, folder) for way in "abc"}
+            evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
+            samples = {way: {"iteration": [], "iteration_cpu": [], "matrix": [], "matrix_cpu": []} for way in "abc"}
+            for _ in range(args.repeats):
+                for way in "abc":  # interleaved: the machine's noise falls on every way alike
+                    sampler = made[way][0]
+                    wall, cpu = timed(sampler.run, 1)
+                    samples[way]["iteration"].append(wall)
+                    samples[way]["iteration_cpu"].append(cpu)
+                    wall, cpu = timed(energy_matrix, sampler)
+                    samples[way]["matrix"].append(wall)
+                    samples[way]["matrix_cpu"].append(cpu)
+            row = {
+                "platform": platform_name,
+                "precision": precision,
+                "atoms": atoms,
+                "states": k,
+                "steps": args.steps,
+                "evaluation_s": evaluation,
+            }
+            for way in "abc":
+                for key, values in samples[way].items():
+                    row[f"{way}_{key}_s"] = float(numpy.median(values))
+                row[f"{way}_matrix_row_evaluations"] = row[f"{way}_matrix_s"] / k / evaluation[way]
+            for way in "ab":
+                row[f"{way}_over_c_iteration"] = row[f"{way}_iteration_s"] / row["c_iteration_s"]
+                row[f"{way}_over_c_iteration_cpu"] = row[f"{way}_iteration_cpu_s"] / row["c_iteration_cpu_s"]
+                row[f"{way}_over_c_matrix"] = row[f"{way}_matrix_s"] / row["c_matrix_s"]
+            rows.append(row)
+            print(
+                f"{platform_name} K={k}: iteration a {row['a_iteration_s']:.2f} s, b {row['b_iteration_s']:.2f} s, "
+                f"c {row['c_iteration_s']:.2f} s; energy-matrix row in evaluations: a "
+                f"{row['a_matrix_row_evaluations']:.2f}, b {row['b_matrix_row_evaluations']:.2f}, "
+                f"c {row['c_matrix_row_evaluations']:.2f}",
+                flush=True,
+            )
+            for sampler, _ in made.values():
+                sampler._reporter.close()
+    results = {
+        "openmm": openmm.__version__,
+        "cpu_count": os.cpu_count(),
+        "repeats": args.repeats,
+        "rows": rows,
+        "command": "python bench/samplers.py "
+        + " ".join(f"--{k} {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in vars(args).items()),
+    }
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    path = os.path.join(HERE, "results", args.name + ".json")
+    with open(path, "w") as out:
+        json.dump(results, out, indent=2)
+    plot(results, os.path.splitext(path)[0] + ".png")
+    print(markdown(results))
+
+
+def markdown(results):
+    lines = [
+        "| platform | K | MD steps | iteration (s): (a) openmmtools alchemy + sampler | (b) ours + openmmtools sampler "
+        "| (c) ours + our sampler | (a)/(c) wall; CPU | energy-matrix row, in evaluations: (a) | (b) | (c) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results["rows"]:
+        platform = r["platform"] + (f" ({r['precision']})" if r["precision"] else "")
+        lines.append(
+            f"| {platform} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
+            f"{r['c_iteration_s']:.2f} | **{r['a_over_c_iteration']:.2f}**; {r['a_over_c_iteration_cpu']:.2f} | "
+            f"{r['a_matrix_row_evaluations']:.1f} | {r['b_matrix_row_evaluations']:.1f} | "
+            f"**{r['c_matrix_row_evaluations']:.2f}** |"
+        )
+    return "\n".join(lines)
+
+
+def plot(results, path):
+    from matplotlib.figure import Figure
+
+    rows = results["rows"]
+    fig = Figure(figsize=(11, 4))
+    left, right = fig.subplots(1, 2)
+    labels = [f"{r['platform']}\nK={r['states']}" for r in rows]
+    x = numpy.arange(len(rows))
+    names = {
+        "a": "(a) openmmtools alchemy + sampler",
+        "b": "(b) decouple + openmmtools sampler",
+        "c": "(c) decouple + openmm-ligand sampler",
+    }
+    for offset, way in zip((-0.27, 0, 0.27), "abc"):
+        left.bar(x + offset, [r[f"{way}_iteration_s"] for r in rows], 0.26, label=names[way])
+        right.bar(x + offset, [r[f"{way}_matrix_row_evaluations"] for r in rows], 0.26, label=names[way])
+    for ax, title in (
+        (left, f"HREX iteration ({rows[0]['steps']} steps per replica), s"),
+        (right, "energy-matrix row, in force+energy evaluations"),
+    ):
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    right.set_yscale("log")
+    left.legend(fontsize=8)
+    fig.suptitle(
+        f"ethanol in {rows[0]['atoms']} atoms of water, PME; medians of {results['repeats']} interleaved "
+        f"rounds; OpenMM {results['openmm']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""openmmtools' multistate samplers with the energy matrix in one pass per replica.
+
+Every iteration of a ``MultiStateSampler`` computes, for each replica, its reduced potential in all K thermodynamic
+states (the row of the energy matrix MBAR and the replica swaps use). openmmtools does that as K times (apply the
+state's parameters to a Context, evaluate it). When the states differ only in a LigandCouplingForce's two lambdas
+(and in temperature or pressure, which enter the reduced potential analytically), the whole row is one call of
+:func:`openmmligand.state_energies`: one evaluation of the System plus one pass over the ligand's pairs.
+
+The samplers here are openmmtools' own with that one step replaced (the :class:`OnePassEnergyMatrix` mixin); their
+storage (``MultiStateReporter``), analysis (``MultiStateSamplerAnalyzer``) and restart (``from_storage``) are
+openmmtools'. States that differ in anything else (another global parameter, e.g. ``lambda_restraints``; another
+System) take openmmtools' own route, and the sampler says so once in its log::
+
+    from openmmtools import alchemy, states, mcmc, multistate
+    import openmmligand
+    from openmmligand.samplers import ReplicaExchangeSampler
+
+    system = openmmligand.decouple(system, ligand_atoms)
+    alchemical = alchemy.AlchemicalState.from_system(system)
+    thermo = states.ThermodynamicState(system, 300 * unit.kelvin)
+    protocol = {"lambda_sterics": [...], "lambda_electrostatics": [...]}
+    compound = states.create_thermodynamic_state_protocol(thermo, protocol, composable_states=[alchemical])
+    sampler = ReplicaExchangeSampler(mcmc_moves=mcmc.LangevinDynamicsMove(n_steps=250), number_of_iterations=100)
+    sampler.create(compound, states.SamplerState(positions), multistate.MultiStateReporter("run.nc"))
+    sampler.run()
+"""
+
+import logging
+
+import numpy
+from openmm import unit
+from openmmtools import multistate, states, utils
+
+from .decouple import find_ligand_coupling_forces
+from .states import state_energies
+
+logger = logging.getLogger(__name__)
+
+
+def _lambda_names(context):
+    """The two lambda names of the Context's one LigandCouplingForce (None if it has none or several)."""
+    forces = find_ligand_coupling_forces(context.getSystem())
+    if len(forces) != 1:
+        return None
+    return forces[0].getStericsParameterName(), forces[0].getElectrostaticsParameterName()
+
+
+def _signature(state, names):
+    """Everything about a state but its two lambdas, temperature and pressure, as comparable text."""
+    composable = getattr(state, "_composable_states", None)
+    if composable is None:
+        return None
+    parts = []
+    for component in composable:
+        serialized = utils.serialize(component)
+        parameters = serialized.get("parameters")
+        if isinstance(parameters, dict):
+            serialized = dict(serialized, parameters={k: v for k, v in parameters.items() if k not in names})
+        parts.append(repr(sorted(serialized.items(), key=lambda item: item[0])))
+    return "\n".join(parts)
+
+
+def one_pass_reduced_potentials(context, thermodynamic_states):
+    """Reduced potentials of the Context's configuration in compatible states, in one pass, or None (and why).
+
+    Returns ``(values, None)`` when the states differ only in the Context's LigandCouplingForce's lambdas,
+    temperature and pressure: value k is exactly what ``thermodynamic_states[k].reduced_potential(context)``
+    gives after ``apply_to_context`` (U_k / kT_k + p_k V / kT_k). Otherwise ``(None, reason)``.
+    The Context is left in ``thermodynamic_states[0]``.
+    """
+    names = _lambda_names(context)
+    if names is None:
+        return None, "the System has no single LigandCouplingForce"
+    if any(s.surface_tension is not None for s in thermodynamic_states):
+        return None, "a surface tension (NPgammaT) is set"
+    lambdas = []
+    for state in thermodynamic_states:
+        try:
+            values = [getattr(state, name) for name in names]
+        except AttributeError:
+            return None, f"a state has no {names[0]} / {names[1]} attribute"
+        if any(v is None for v in values):
+            return None, f"a state leaves {names[0]} or {names[1]} undefined"
+        lambdas.append(values)
+    reference = _signature(thermodynamic_states[0], names)
+    if reference is None or any(_signature(s, names) != reference for s in thermodynamic_states[1:]):
+        return None, f"the states differ in more than {names[0]}, {names[1]}, temperature and pressure"
+    thermodynamic_states[0].apply_to_context(context)
+    energies = state_energies(context, lambdas)  # kJ/mol
+    pressures = [s.pressure for s in thermodynamic_states]
+    volume = None
+    if any(p is not None for p in pressures):
+        a, b, c = context.getState().getPeriodicBoxVectors(asNumpy=True).value_in_unit(unit.nanometer)
+        volume = abs(float(numpy.dot(a, numpy.cross(b, c)))) * unit.nanometer**3
+    values = numpy.empty(len(thermodynamic_states))
+    for k, state in enumerate(thermodynamic_states):
+        # openmmtools' own conversion, so that both routes round alike.
+        values[k] = states.ThermodynamicState._compute_reduced_potential(
+            energies[k] * unit.kilojoule_per_mole, state.temperature, volume, state.pressure
+        )
+    return values, None
+
+
+class OnePassEnergyMatrix:
+    """Mixin for openmmtools' ``MultiStateSampler`` family: each replica's energies in all (neighbourhood and
+    unsampled) states through :func:`one_pass_reduced_potentials`, falling back to openmmtools' own loop where
+    that does not apply (logged once per reason). ``one_pass_energies = False`` switches the fast route off."""
+
+    one_pass_energies = True
+
+    def _compute_replica_energies(self, replica_id):
+        if not self.one_pass_energies:
+            return super()._compute_replica_energies(replica_id)
+        state_index = self._replica_thermodynamic_states[replica_id]
+        neighborhood = self._neighborhood(state_index)
+        sampler_state = self._sampler_states[replica_id]
+        results = []
+        for the_states in ([self._thermodynamic_states[n] for n in neighborhood], self._unsampled_states):
+            energies = numpy.zeros(len(the_states))
+            groups, indices = states.group_by_compatibility(the_states)
+            for group, group_indices in zip(groups, indices):
+                context, _ = self.energy_context_cache.get_context(group[0])
+                sampler_state.apply_to_context(context, ignore_velocities=True)
+                values, reason = one_pass_reduced_potentials(context, group)
+                if values is None:
+                    self._say_once(reason)
+                    values = states.ThermodynamicState.reduced_potential_at_states(context, group)
+                for value, k in zip(values, group_indices):
+                    energies[k] = value
+            results.append(energies)
+        return tuple(results)
+
+    def _say_once(self, reason):
+        said = self.__dict__.setdefault("_one_pass_reasons", set())
+        if reason not in said:
+            said.add(reason)
+            logger.warning(f"openmm-ligand: openmmtools' own energy loop for these states: {reason}")
+
+
+class MultiStateSampler(OnePassEnergyMatrix, multistate.MultiStateSampler):
+    """openmmtools' ``MultiStateSampler`` (independent windows) with the one-pass energy matrix."""
+
+
+class ReplicaExchangeSampler(OnePassEnergyMatrix, multistate.ReplicaExchangeSampler):
+    """openmmtools' ``ReplicaExchangeSampler`` (Hamiltonian replica exchange) with the one-pass energy matrix."""
+
+
+class SAMSSampler(OnePassEnergyMatrix, multistate.SAMSSampler):
+    """openmmtools' ``SAMSSampler`` with the one-pass energy matrix (its neighbourhood rows included)."""
+
+
+__all__ = [
+    "OnePassEnergyMatrix",
+    "one_pass_reduced_potentials",
+    "MultiStateSampler",
+    "ReplicaExchangeSampler",
+    "SAMSSampler",
+]
