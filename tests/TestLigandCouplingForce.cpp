@@ -437,12 +437,19 @@ TEST_P(LigandCouplingForceTest, BadPositionsNeverGiveAFiniteNumber) {
                             << what << ": " << message;
                 }
             };
-            refused(
-                    [&] {
-                        context->setPositions(positions);
-                        return context->getState(State::Energy).getPotentialEnergy();
-                    },
-                    config().platform != "Reference" && config().platform != "CPU");
+            // OpenMM 7.7's own Reference PME reads and writes out of bounds for a non-finite coordinate (valgrind:
+            // pme_exec, also without this plugin; fixed in 8.x): there only our entry points are asked.
+            bool openmm77Pme = (config().platform == "Reference" && Platform::getOpenMMVersion().rfind("7.", 0) == 0 &&
+                                !std::isfinite(value));
+            if (openmm77Pme)
+                context->setPositions(positions);
+            else
+                refused(
+                        [&] {
+                            context->setPositions(positions);
+                            return context->getState(State::Energy).getPotentialEnergy();
+                        },
+                        config().platform != "Reference" && config().platform != "CPU");
             refused([&] { return force->getStateEnergies(*context, {1.0, 0.5}, {1.0, 0.2})[1]; }, false);
             refused([&] { return force->getLambdaDerivatives(*context)[1]; }, false);
             refused([&] { return force->getInteractionEnergies(*context, std::vector<int>(t.charge.size(), 0), 1)[0]; },

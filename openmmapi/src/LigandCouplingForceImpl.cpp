@@ -397,6 +397,14 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
                     "derivative: call its addEnergyParameterDerivative() before creating the Context");
     }
     vector<double> result(2, 0.0);
+    // First this force's own pass (cheap: the ligand's pairs), which detects a NaN, infinite or absurd position on
+    // every platform: OpenMM's own GPU NonbondedForce may not survive evaluating such positions (OpenMM 7.7's
+    // OpenCL on PoCL segfaults).
+    const double currentSterics = context.getParameter(names[0]);
+    checkResults(context,
+            kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(
+                    context, {currentSterics}, {context.getParameter(names[1])}),
+            "getLambdaDerivatives(): this force's energy");
     // The reported derivatives come with the forces: lambda_sterics's from every group (no NonbondedForce depends
     // on it), lambda_electrostatics's from the groups not fitted below (the fit holds the rest).
     auto reported = [&](int groups, const string& name) {

@@ -2,12 +2,17 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Unit handling for the wrapper: accept openmm.unit Quantities or bare numbers in OpenMM's units."""
 
+import numpy
 from openmm import unit
+
+from .errors import LigandError
 
 
 def _strip(value, target):
     if unit.is_quantity(value):
-        return value.value_in_unit(target)
+        value = value.value_in_unit(target)
+    if isinstance(value, (complex, numpy.complexfloating)):
+        raise LigandError(f"expected a real number, got the complex {value!r}")
     return float(value)
 
 

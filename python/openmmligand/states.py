@@ -29,9 +29,22 @@ def _the_force(context, force):
     return found[0]
 
 
+def _has_complex(value):
+    """Whether a (nested) sequence holds a complex number, which a cast to float would silently truncate."""
+    if isinstance(value, (complex, numpy.complexfloating)):
+        return True
+    if isinstance(value, numpy.ndarray):
+        return value.dtype.kind == "c" or (value.dtype == object and any(_has_complex(v) for v in value.ravel()))
+    if isinstance(value, (list, tuple)):
+        return any(_has_complex(v) for v in value)
+    return False
+
+
 def _states_array(states):
     if isinstance(states, (str, bytes)):
         raise LigandError(f"states must be a sequence of (lambda_sterics, lambda_electrostatics) pairs, got {states!r}")
+    if _has_complex(states):
+        raise LigandError(f"states must hold real lambdas, got complex values in {states!r}")
     try:
         array = numpy.asarray(states, dtype=float)
     except (TypeError, ValueError):

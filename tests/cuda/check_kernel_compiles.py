@@ -68,6 +68,7 @@ def kernel_defines(variant):
         "USE_CUTOFF": "1",
         "USE_PERIODIC": str(int(periodic)),
         "CUTOFF": "0.9",
+        "MAX_COORDINATE": "100000.0",
         "CUTOFF_SQUARED": "0.81",
         "USE_SWITCH": str(int(switching)),
         "SWITCH_DISTANCE": "0.75",

@@ -62,8 +62,14 @@ simulation = app.Simulation(
 context = simulation.context
 context.setPositions(test.positions)
 assert outcome_of(run(context)) == "finite"
+# OpenMM 7.7's own Reference PME reads and writes out of bounds for a non-finite coordinate (valgrind: pme_exec,
+# also for a System without this plugin; fixed in 8.x): there getState is asked only about the absurd finite one.
+openmm77_reference_pme = entry == "getState" and platform_name == "Reference" and openmm.__version__.startswith("7.")
 for where, atom in (("ligand", ligand[0]), ("water", water_atom)):
     for value in (math.nan, math.inf, 1e30):
+        if openmm77_reference_pme and not math.isfinite(value):
+            print(json.dumps({"case": f"{where} x={value}", "outcome": "skipped", "message": "OpenMM 7.7 PME bug"}))
+            continue
         positions = numpy.array(test.positions.value_in_unit(unit.nanometer))
         positions[atom, 0] = value
         case = f"{where} x={value}"

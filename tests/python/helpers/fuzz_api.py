@@ -25,7 +25,8 @@ import openmmligand
 from openmmligand import LigandCouplingForce, LigandError
 
 mode, examples = sys.argv[1], int(sys.argv[2])
-CLEAR = (LigandError, openmm.OpenMMException, TypeError, ValueError)
+# OverflowError: SWIG's refusal of an integer beyond C int, naming the argument.
+CLEAR = (LigandError, openmm.OpenMMException, TypeError, ValueError, OverflowError)
 SETTINGS = settings(max_examples=examples, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
