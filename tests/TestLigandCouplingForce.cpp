@@ -437,9 +437,10 @@ TEST_P(LigandCouplingForceTest, BadPositionsNeverGiveAFiniteNumber) {
                             << what << ": " << message;
                 }
             };
-            // OpenMM 7.7's own Reference PME reads and writes out of bounds for a non-finite coordinate (valgrind:
-            // pme_exec, also without this plugin; fixed in 8.x): there only our entry points are asked.
-            bool openmm77Pme = (config().platform == "Reference" && Platform::getOpenMMVersion().rfind("7.", 0) == 0 &&
+            // OpenMM 7.7's own kernels do not survive a non-finite coordinate: its Reference PME reads and writes out of
+            // bounds (valgrind: pme_exec, also without this plugin), its OpenCL neighbour list segfaults under PoCL
+            // (OpenCLNonbondedUtilities::prepareInteractions); both fixed in 8.x. There only our entry points are asked.
+            bool openmm77Pme = (config().platform != "CPU" && Platform::getOpenMMVersion().rfind("7.", 0) == 0 &&
                                 !std::isfinite(value));
             if (openmm77Pme)
                 context->setPositions(positions);

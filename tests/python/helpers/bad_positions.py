@@ -62,9 +62,11 @@ simulation = app.Simulation(
 context = simulation.context
 context.setPositions(test.positions)
 assert outcome_of(run(context)) == "finite"
-# OpenMM 7.7's own Reference PME reads and writes out of bounds for a non-finite coordinate (valgrind: pme_exec,
-# also for a System without this plugin; fixed in 8.x): there getState is asked only about the absurd finite one.
-openmm77_reference_pme = entry == "getState" and platform_name == "Reference" and openmm.__version__.startswith("7.")
+# OpenMM 7.7's own kernels do not survive a non-finite coordinate: its Reference PME reads and writes out of bounds
+# (valgrind: pme_exec, also for a System without this plugin), its OpenCL neighbour list segfaults under PoCL
+# (OpenCLNonbondedUtilities::prepareInteractions); both fixed in 8.x. There getState is asked only about the absurd
+# finite coordinate; our own entry points refuse before OpenMM evaluates anything.
+openmm77_reference_pme = entry == "getState" and platform_name != "CPU" and openmm.__version__.startswith("7.")
 for where, atom in (("ligand", ligand[0]), ("water", water_atom)):
     for value in (math.nan, math.inf, 1e30):
         if openmm77_reference_pme and not math.isfinite(value):
