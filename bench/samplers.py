@@ -6,12 +6,12 @@
   (b) openmmligand.decouple's System + openmmtools' ReplicaExchangeSampler
   (c) openmmligand.decouple's System + openmmligand.samplers.ReplicaExchangeSampler (one-pass energy matrix)
 
-For each platform and K: one sampler per way, built and warmed up (one iteration), then `--repeats` rounds, the
+For each platform and K: one sampler per way, built and warmed up (one 5-step iteration), then rounds, the
 ways interleaved within each round: one iteration (`--steps` MD steps per replica, then the energy matrix and the
 swaps), and the energy matrix alone (every replica's row), timed in wall and process CPU time. The energy matrix
 is also given per replica in units of one force+energy evaluation of that way's System. Medians are reported.
 
-    ./run shell python bench/samplers.py --platforms CPU OpenCL --states 12 20 --steps 250 --repeats 3
+    ./run shell python bench/samplers.py --platforms CPU --states 12 20 --steps 250 --repeats 3 --iteration-repeats 1
 """
 
 import argparse
@@ -64,7 +64,12 @@ def make_sampler(way, test, k, steps, platform, folder):
     box = test.system.getDefaultPeriodicBoxVectors()
     sampler.create(compound, states.SamplerState(test.positions, box_vectors=box), reporter)
     sampler.minimize(max_iterations=50)
-    sampler.run(1)  # contexts made, kernels compiled
+    # One short iteration makes the contexts and compiles the kernels; the timed ones use the full move.
+    for move in sampler._mcmc_moves:
+        move.n_steps = 5
+    sampler.run(1)
+    for move in sampler._mcmc_moves:
+        move.n_steps = steps
     return sampler, system
 
 
@@ -98,7 +103,8 @@ def main():
     parser.add_argument("--precision", default="mixed", help="for GPU platforms")
     parser.add_argument("--states", nargs="+", type=int, default=[12, 20])
     parser.add_argument("--steps", type=int, default=250)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of the energy matrix alone")
+    parser.add_argument("--iteration-repeats", type=int, default=1, help="rounds of a whole iteration (long)")
     parser.add_argument("--box", type=float, default=4.0, help="water box edge (nm); 4.0 nm: about 6,300 atoms")
     parser.add_argument("--name", default="samplers")
     args = parser.parse_args()
@@ -115,15 +121,17 @@ def main():
             made = {way: make_sampler(way, test, k, args.steps, platform, folder) for way in "abc"}
             evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
             samples = {way: {"iteration": [], "iteration_cpu": [], "matrix": [], "matrix_cpu": []} for way in "abc"}
-            for _ in range(args.repeats):
+            for round in range(max(args.repeats, args.iteration_repeats)):
                 for way in "abc":  # interleaved: the machine's noise falls on every way alike
                     sampler = made[way][0]
-                    wall, cpu = timed(sampler.run, 1)
-                    samples[way]["iteration"].append(wall)
-                    samples[way]["iteration_cpu"].append(cpu)
-                    wall, cpu = timed(energy_matrix, sampler)
-                    samples[way]["matrix"].append(wall)
-                    samples[way]["matrix_cpu"].append(cpu)
+                    if round < args.iteration_repeats:
+                        wall, cpu = timed(sampler.run, 1)
+                        samples[way]["iteration"].append(wall)
+                        samples[way]["iteration_cpu"].append(cpu)
+                    if round < args.repeats:
+                        wall, cpu = timed(energy_matrix, sampler)
+                        samples[way]["matrix"].append(wall)
+                        samples[way]["matrix_cpu"].append(cpu)
             row = {
                 "platform": platform_name,
                 "precision": precision,
