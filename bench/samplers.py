@@ -60,7 +60,7 @@ def make_sampler(way, test, k, steps, platform, folder):
     )
     sampler.energy_context_cache = cache.ContextCache(platform=platform)
     sampler.sampler_context_cache = cache.ContextCache(platform=platform)
-    reporter = multistate.MultiStateReporter(os.path.join(folder, f"{way}.nc"), checkpoint_interval=1000)
+    reporter = multistate.MultiStateReporter(os.path.join(folder, f"{way}-{k}.nc"), checkpoint_interval=1000)
     box = test.system.getDefaultPeriodicBoxVectors()
     sampler.create(compound, states.SamplerState(test.positions, box_vectors=box), reporter)
     sampler.minimize(max_iterations=50)

@@ -62,14 +62,42 @@ def _signature(state, names):
     return "\n".join(parts)
 
 
-def one_pass_reduced_potentials(context, thermodynamic_states):
+def one_pass_reduced_potentials(context, thermodynamic_states, cache=None):
     """Reduced potentials of the Context's configuration in compatible states, in one pass, or None (and why).
 
     Returns ``(values, None)`` when the states differ only in the Context's LigandCouplingForce's lambdas,
     temperature and pressure: value k is exactly what ``thermodynamic_states[k].reduced_potential(context)``
     gives after ``apply_to_context`` (U_k / kT_k + p_k V / kT_k). Otherwise ``(None, reason)``.
-    The Context is left in ``thermodynamic_states[0]``.
+    The Context is left in ``thermodynamic_states[0]``. ``cache`` (a dict the caller keeps while the states do
+    not change, as a sampler's do not) holds what was read from the states, so that it is read once.
     """
+    key = tuple(id(s) for s in thermodynamic_states)
+    if cache is not None and key in cache:
+        lambdas, reason = cache[key]
+    else:
+        lambdas, reason = _read_lambdas(context, thermodynamic_states)
+        if cache is not None:
+            cache[key] = (lambdas, reason)
+    if reason is not None:
+        return None, reason
+    thermodynamic_states[0].apply_to_context(context)
+    energies = state_energies(context, lambdas)  # kJ/mol
+    pressures = [s.pressure for s in thermodynamic_states]
+    volume = None
+    if any(p is not None for p in pressures):
+        a, b, c = context.getState().getPeriodicBoxVectors(asNumpy=True).value_in_unit(unit.nanometer)
+        volume = abs(float(numpy.dot(a, numpy.cross(b, c)))) * unit.nanometer**3
+    values = numpy.empty(len(thermodynamic_states))
+    for k, state in enumerate(thermodynamic_states):
+        # openmmtools' own conversion, so that both routes round alike.
+        values[k] = states.ThermodynamicState._compute_reduced_potential(
+            energies[k] * unit.kilojoule_per_mole, state.temperature, volume, state.pressure
+        )
+    return values, None
+
+
+def _read_lambdas(context, thermodynamic_states):
+    """The states' (lambda_sterics, lambda_electrostatics), or (None, why the one-pass route does not apply)."""
     names = _lambda_names(context)
     if names is None:
         return None, "the System has no single LigandCouplingForce"
@@ -87,20 +115,7 @@ def one_pass_reduced_potentials(context, thermodynamic_states):
     reference = _signature(thermodynamic_states[0], names)
     if reference is None or any(_signature(s, names) != reference for s in thermodynamic_states[1:]):
         return None, f"the states differ in more than {names[0]}, {names[1]}, temperature and pressure"
-    thermodynamic_states[0].apply_to_context(context)
-    energies = state_energies(context, lambdas)  # kJ/mol
-    pressures = [s.pressure for s in thermodynamic_states]
-    volume = None
-    if any(p is not None for p in pressures):
-        a, b, c = context.getState().getPeriodicBoxVectors(asNumpy=True).value_in_unit(unit.nanometer)
-        volume = abs(float(numpy.dot(a, numpy.cross(b, c)))) * unit.nanometer**3
-    values = numpy.empty(len(thermodynamic_states))
-    for k, state in enumerate(thermodynamic_states):
-        # openmmtools' own conversion, so that both routes round alike.
-        values[k] = states.ThermodynamicState._compute_reduced_potential(
-            energies[k] * unit.kilojoule_per_mole, state.temperature, volume, state.pressure
-        )
-    return values, None
+    return lambdas, None
 
 
 class OnePassEnergyMatrix:
@@ -123,7 +138,9 @@ class OnePassEnergyMatrix:
             for group, group_indices in zip(groups, indices):
                 context, _ = self.energy_context_cache.get_context(group[0])
                 sampler_state.apply_to_context(context, ignore_velocities=True)
-                values, reason = one_pass_reduced_potentials(context, group)
+                values, reason = one_pass_reduced_potentials(
+                    context, group, self.__dict__.setdefault("_one_pass_cache", {})
+                )
                 if values is None:
                     self._say_once(reason)
                     values = states.ThermodynamicState.reduced_potential_at_states(context, group)
