@@ -121,14 +121,14 @@ def main():
             made = {way: make_sampler(way, test, k, args.steps, platform, folder) for way in "abc"}
             evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
             samples = {way: {"iteration": [], "iteration_cpu": [], "matrix": [], "matrix_cpu": []} for way in "abc"}
-            for round in range(max(args.repeats, args.iteration_repeats)):
+            for repeat in range(max(args.repeats, args.iteration_repeats)):
                 for way in "abc":  # interleaved: the machine's noise falls on every way alike
                     sampler = made[way][0]
-                    if round < args.iteration_repeats:
+                    if repeat < args.iteration_repeats:
                         wall, cpu = timed(sampler.run, 1)
                         samples[way]["iteration"].append(wall)
                         samples[way]["iteration_cpu"].append(cpu)
-                    if round < args.repeats:
+                    if repeat < args.repeats:
                         wall, cpu = timed(energy_matrix, sampler)
                         samples[way]["matrix"].append(wall)
                         samples[way]["matrix_cpu"].append(cpu)
