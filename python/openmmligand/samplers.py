@@ -27,11 +27,12 @@ System) take openmmtools' own route, and the sampler says so once in its log::
     sampler.run()
 """
 
+import collections
 import logging
 
 import numpy
 from openmm import unit
-from openmmtools import multistate, states, utils
+from openmmtools import cache, multistate, states, utils
 
 from .decouple import find_ligand_coupling_forces
 from .states import state_energies
@@ -118,19 +119,126 @@ def _read_lambdas(context, thermodynamic_states):
     return lambdas, None
 
 
+class _ContextRecorder(cache.ContextCache):
+    """Stands in for a sampler's ContextCache while one replica is propagated, remembering the last Context the
+    MCMC move took from it (the one the replica's new positions were read from). Everything else is the real
+    cache's (no ``__init__``: attributes it lacks are looked up on the real one)."""
+
+    def __init__(self, real):  # noqa: D107 - the base __init__ is not called on purpose
+        self.__dict__["_real"] = real
+        self.__dict__["last_context"] = None
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_real"], name)
+
+    def get_context(self, thermodynamic_state, integrator=None):
+        context, context_integrator = self._real.get_context(thermodynamic_state, integrator)
+        self.__dict__["last_context"] = context
+        return context, context_integrator
+
+
+def _configuration(sampler_state):
+    """A replica's positions and box (nm) as arrays, to tell whether a row was computed for them."""
+    positions = numpy.array(sampler_state.positions.value_in_unit(unit.nanometer))
+    box = sampler_state.box_vectors
+    box = None if box is None else numpy.array(box.value_in_unit(unit.nanometer))
+    return positions, box
+
+
+def _same_configuration(a, b):
+    return numpy.array_equal(a[0], b[0]) and (
+        (a[1] is None and b[1] is None) or (a[1] is not None and b[1] is not None and numpy.array_equal(a[1], b[1]))
+    )
+
+
 class OnePassEnergyMatrix:
     """Mixin for openmmtools' ``MultiStateSampler`` family: each replica's energies in all (neighbourhood and
     unsampled) states through :func:`one_pass_reduced_potentials`, falling back to openmmtools' own loop where
-    that does not apply (logged once per reason). ``one_pass_energies = False`` switches the fast route off."""
+    that does not apply (logged once per reason). ``one_pass_energies = False`` switches the fast route off.
+
+    Where it can, the row is computed right after the replica's MCMC move, in the Context the move ended in: that
+    Context already holds the replica's positions with a current neighbour list, so the row costs one evaluation
+    plus the one-pass work instead of (new positions in the energy Context + neighbour list + evaluation), which
+    is most of openmmtools' cost of a row. It is used only when that Context's positions and box are exactly the
+    replica's (checked; a move that rejects and restores leaves other positions there) and only for the
+    configuration it was computed for; otherwise the row is computed in the energy Context as openmmtools does."""
 
     one_pass_energies = True
+
+    @property
+    def energy_matrix_routes(self):
+        """How many rows of the energy matrix each route computed so far in this process, as a dict: ``"after
+        move"`` (in the Context the replica's move ended in), ``"one pass"`` (in the energy Context), ``"openmmtools"``
+        (openmmtools' own loop over states)."""
+        return dict(self.__dict__.setdefault("_routes", collections.Counter()))
+
+    def _count_route(self, route):
+        self.__dict__.setdefault("_routes", collections.Counter())[route] += 1
+
+    def _propagate_replica(self, replica_id):
+        if not self.one_pass_energies or not isinstance(self.sampler_context_cache, cache.ContextCache):
+            return super()._propagate_replica(replica_id)
+        real = self.sampler_context_cache
+        recorder = _ContextRecorder(real)
+        self.sampler_context_cache = recorder
+        try:
+            propagated = super()._propagate_replica(replica_id)
+        finally:
+            self.sampler_context_cache = real
+        if recorder.last_context is not None:
+            self._row_in_propagation_context(replica_id, recorder.last_context)
+        return propagated
+
+    def _row_in_propagation_context(self, replica_id, context):
+        """Compute and keep the replica's row in the Context its move ended in, when that is exact and possible."""
+        rows = self.__dict__.setdefault("_rows_after_move", {})
+        rows.pop(replica_id, None)
+        state_index = self._replica_thermodynamic_states[replica_id]
+        own_state = self._thermodynamic_states[state_index]
+        sampler_state = self._sampler_states[replica_id]
+        configuration = _configuration(sampler_state)
+        # The positions as the sampler state read them from a Context (wrapped into the box).
+        held = context.getState(
+            getPositions=True, enforcePeriodicBox=context.getSystem().usesPeriodicBoundaryConditions()
+        )
+        here = (
+            numpy.array(held.getPositions(asNumpy=True).value_in_unit(unit.nanometer)),
+            numpy.array(held.getPeriodicBoxVectors(asNumpy=True).value_in_unit(unit.nanometer))
+            if configuration[1] is not None
+            else None,
+        )
+        if not _same_configuration(here, configuration):
+            return
+        results = []
+        for the_states in (
+            [self._thermodynamic_states[n] for n in self._neighborhood(state_index)],
+            self._unsampled_states,
+        ):
+            if len(the_states) == 0:
+                results.append(numpy.zeros(0))
+                continue
+            groups, _ = states.group_by_compatibility(the_states)
+            if len(groups) != 1 or not own_state.is_state_compatible(groups[0][0]):
+                return
+            values, _ = one_pass_reduced_potentials(
+                context, the_states, self.__dict__.setdefault("_one_pass_cache", {})
+            )
+            own_state.apply_to_context(context)  # the move's state back (integrator temperature included)
+            if values is None:
+                return
+            results.append(values)
+        rows[replica_id] = (state_index, configuration, tuple(results))
 
     def _compute_replica_energies(self, replica_id):
         if not self.one_pass_energies:
             return super()._compute_replica_energies(replica_id)
         state_index = self._replica_thermodynamic_states[replica_id]
-        neighborhood = self._neighborhood(state_index)
         sampler_state = self._sampler_states[replica_id]
+        kept = self.__dict__.get("_rows_after_move", {}).pop(replica_id, None)
+        if kept is not None and kept[0] == state_index and _same_configuration(kept[1], _configuration(sampler_state)):
+            self._count_route("after move")
+            return kept[2]
+        neighborhood = self._neighborhood(state_index)
         results = []
         for the_states in ([self._thermodynamic_states[n] for n in neighborhood], self._unsampled_states):
             energies = numpy.zeros(len(the_states))
@@ -144,6 +252,7 @@ class OnePassEnergyMatrix:
                 if values is None:
                     self._say_once(reason)
                     values = states.ThermodynamicState.reduced_potential_at_states(context, group)
+                self._count_route("one pass" if reason is None else "openmmtools")
                 for value, k in zip(values, group_indices):
                     energies[k] = value
             results.append(energies)

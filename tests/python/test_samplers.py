@@ -4,6 +4,7 @@
 positions, with the one-pass route on and off (the independent formulation is openmmtools' loop over states),
 NVT and NPT, K = 2, 12, 20; the fallback for states that differ in something else; restart from storage; MBAR."""
 
+import copy
 import logging
 
 import numpy
@@ -69,6 +70,16 @@ def both_rows(sampler, replica):
     return ours, theirs
 
 
+def _context_at(sampler, replica, state_index):
+    """openmmtools' own way to one reduced potential: the state applied to an energy Context, the replica's
+    configuration set."""
+    state = sampler._thermodynamic_states[state_index]
+    context, _ = sampler.energy_context_cache.get_context(state)
+    state.apply_to_context(context)
+    sampler._sampler_states[replica].apply_to_context(context, ignore_velocities=True)
+    return context
+
+
 def relative_tolerance(platform):
     # Reference: 1e-6 as asked (the two routes differ only in summation order); elsewhere the platform's own
     # reproducibility of a whole-System energy (single-precision NonbondedForce on CPU and GPUs).
@@ -95,11 +106,15 @@ CASES += [(p, 12, p[1] == "mixed") for p in PLATFORMS if p[0] not in ("Reference
 def test_energy_matrix_equals_openmmtools(tmp_path, platform, k, npt):
     sampler, reporter = make_sampler(tmp_path, platform, k, npt=npt)
     sampler.run(1)  # the replicas moved: the rows are of configurations openmmtools propagated
+    # The iteration's rows came from the Context each replica's move ended in.
+    assert sampler.energy_matrix_routes.get("after move") == k, sampler.energy_matrix_routes
+    after_move = numpy.array(sampler._energy_thermodynamic_states)
     tol = relative_tolerance(platform)
     for replica in range(k):
         ours, theirs = both_rows(sampler, replica)
+        for row in (ours[0], after_move[replica]):
+            assert numpy.abs(row - theirs[0]).max() <= tol * numpy.abs(theirs[0]).max(), (replica, row - theirs[0])
         assert len(ours[0]) == len(theirs[0]) == k
-        assert numpy.abs(ours[0] - theirs[0]).max() <= tol * numpy.abs(theirs[0]).max(), (replica, ours[0] - theirs[0])
         # What MBAR and the swaps use: the differences between states, on their own scale.
         assert numpy.abs((ours[0] - ours[0][0]) - (theirs[0] - theirs[0][0])).max() <= max(1e-6, tol * 50)
     reporter.close()
@@ -109,9 +124,21 @@ def test_pme_and_sams_neighbourhood(tmp_path):
     """PME (the one-FFT reciprocal quadratic) and SAMS, whose rows cover a neighbourhood of states."""
     sampler, reporter = make_sampler(tmp_path, ("Reference", None), 12, method="PME", cls=samplers.SAMSSampler)
     sampler.run(1)
+    assert sampler.energy_matrix_routes.get("after move") == sampler.n_replicas, sampler.energy_matrix_routes
+    # The iteration's rows (the neighbourhood it was computed for), before both_rows recomputes them.
+    after_move = numpy.array(sampler._energy_thermodynamic_states)
+    neighbourhoods = numpy.array(sampler._neighborhoods, dtype=bool)
     for replica in range(sampler.n_replicas):
         ours, theirs = both_rows(sampler, replica)
         numpy.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
+        # SAMS may have moved the replica to another state since; the row was of the old one's neighbourhood.
+        assert neighbourhoods[replica].any()
+        stored = after_move[replica][neighbourhoods[replica]]
+        old_state = numpy.flatnonzero(neighbourhoods[replica])
+        recomputed = numpy.array(
+            [sampler._thermodynamic_states[s].reduced_potential(_context_at(sampler, replica, s)) for s in old_state]
+        )
+        numpy.testing.assert_allclose(stored, recomputed, rtol=1e-6)
     reporter.close()
 
 
@@ -166,4 +193,30 @@ def test_mbar_of_the_stored_run_agrees_with_openmmtools_energies(tmp_path):
         n_k = numpy.bincount([state for state, _ in samples], minlength=k)
         free_energies.append(MBAR(u_kn, n_k).compute_free_energy_differences()["Delta_f"][0, -1])
     assert free_energies[0] == pytest.approx(free_energies[1], abs=1e-5)
+    reporter.close()
+
+
+def test_a_move_that_restores_positions_is_not_trusted(tmp_path):
+    """A Metropolis move that rejects restores the replica's positions but leaves the proposal in its Context: the
+    row must not come from that Context (checked by position), and still equals openmmtools'."""
+    sampler, reporter = make_sampler(tmp_path, ("Reference", None), 4)
+    ligand = list(ligand_in_water("RF-periodic").ligand_atoms)
+    # Langevin first, then a displacement of the ligand by 0.15 nm along each axis: mostly rejected.
+    move = mcmc.SequenceMove(
+        [
+            mcmc.LangevinDynamicsMove(n_steps=5),
+            mcmc.MCDisplacementMove(atom_subset=ligand, displacement_sigma=0.2 * unit.nanometer),
+        ]
+    )
+    move.move_list[1]._propose_positions = lambda positions: positions + 0.15 * unit.nanometer
+    sampler._mcmc_moves = [copy.deepcopy(move) for _ in range(sampler.n_states)]
+    sampler.run(1)
+    accepted = sum(m.move_list[1].n_accepted for m in sampler._mcmc_moves)
+    assert accepted < sampler.n_replicas
+    # Only the replicas whose proposal was accepted have their positions in the Context.
+    assert sampler.energy_matrix_routes.get("after move", 0) == accepted, sampler.energy_matrix_routes
+    stored = numpy.array(sampler._energy_thermodynamic_states)
+    for replica in range(sampler.n_replicas):
+        ours, theirs = both_rows(sampler, replica)
+        numpy.testing.assert_allclose(stored[replica], theirs[0], rtol=1e-6)
     reporter.close()
