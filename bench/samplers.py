@@ -6,12 +6,14 @@
   (b) openmmligand.decouple's System + openmmtools' ReplicaExchangeSampler
   (c) openmmligand.decouple's System + openmmligand.samplers.ReplicaExchangeSampler (one-pass energy matrix)
 
-For each platform and K: one sampler per way, built and warmed up (one 5-step iteration), then rounds, the
-ways interleaved within each round: one iteration (`--steps` MD steps per replica, then the energy matrix and the
-swaps), and the energy matrix alone (every replica's row), timed in wall and process CPU time. The energy matrix
-is also given per replica in units of one force+energy evaluation of that way's System. Medians are reported.
+For each method (PME, reaction field), platform and K: one sampler per way, built and warmed up (one 5-step
+iteration). The energy matrix is timed where each way computes it, inside real iterations (`--matrix-repeats`
+5-step iterations, interleaved): openmmtools' _compute_energies, and for (c) also the rows it computes right after
+each replica's move, in the Context the move ended in. It is given per replica row in units of one force+energy
+evaluation of that way's System (at unchanged positions: the cheapest evaluation there is). Then whole iterations
+(`--steps` MD steps per replica, interleaved), wall and process CPU time. Medians are reported.
 
-    ./run shell python bench/samplers.py --platforms CPU --states 12 20 --steps 250 --repeats 3 --iteration-repeats 1
+    ./run shell python bench/samplers.py --methods PME RF --platforms CPU --states 12 20 --steps 250
 """
 
 import argparse
@@ -29,6 +31,9 @@ import openmmligand
 from openmmligand import samplers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+METHODS = {"PME": app.PME, "RF": app.CutoffPeriodic}
 
 
 def schedule(k):
@@ -60,7 +65,9 @@ def make_sampler(way, test, k, steps, platform, folder):
     )
     sampler.energy_context_cache = cache.ContextCache(platform=platform)
     sampler.sampler_context_cache = cache.ContextCache(platform=platform)
-    reporter = multistate.MultiStateReporter(os.path.join(folder, f"{way}-{k}.nc"), checkpoint_interval=1000)
+    reporter = multistate.MultiStateReporter(
+        tempfile.mktemp(suffix=f"-{way}-{k}.nc", dir=folder), checkpoint_interval=1000
+    )
     box = test.system.getDefaultPeriodicBoxVectors()
     sampler.create(compound, states.SamplerState(test.positions, box_vectors=box), reporter)
     sampler.minimize(max_iterations=50)
@@ -92,79 +99,115 @@ def timed(function, *arguments):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def energy_matrix(sampler):
-    for replica in range(sampler.n_replicas):
-        sampler._compute_replica_energies(replica)
+def instrument(sampler):
+    """Time the energy matrix where each way computes it, inside real iterations: openmmtools' _compute_energies
+    (every way; for (c) only what the propagation Context could not give) and, for (c), the rows computed right
+    after each replica's move. Returns the dict the wrappers add wall and CPU seconds to."""
+    spent = {"wall": 0.0, "cpu": 0.0}
+    for name in ("_compute_energies", "_row_in_propagation_context"):
+        original = getattr(sampler, name, None)
+        if original is None:
+            continue
+
+        def wrapped(*arguments, _original=original, **keywords):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return _original(*arguments, **keywords)
+            finally:
+                spent["wall"] += time.perf_counter() - wall
+                spent["cpu"] += time.process_time() - cpu
+
+        setattr(sampler, name, wrapped)
+    return spent
+
+
+def one_iteration(sampler, spent, steps):
+    """Wall and CPU seconds of one iteration with `steps` MD steps per replica, and of its energy matrix."""
+    for move in sampler._mcmc_moves:
+        move.n_steps = steps
+    spent["wall"] = spent["cpu"] = 0.0
+    wall, cpu = timed(sampler.run, 1)
+    return wall, cpu, spent["wall"], spent["cpu"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--platforms", nargs="+", default=["CPU"])
     parser.add_argument("--precision", default="mixed", help="for GPU platforms")
+    parser.add_argument("--methods", nargs="+", default=["PME"], choices=list(METHODS))
     parser.add_argument("--states", nargs="+", type=int, default=[12, 20])
-    parser.add_argument("--steps", type=int, default=250)
-    parser.add_argument("--repeats", type=int, default=3, help="rounds of the energy matrix alone")
-    parser.add_argument("--iteration-repeats", type=int, default=1, help="rounds of a whole iteration (long)")
+    parser.add_argument("--steps", nargs="+", type=int, default=[250], help="MD steps per replica per iteration")
+    parser.add_argument("--matrix-repeats", type=int, default=3, help="5-step iterations timed for the energy matrix")
+    parser.add_argument("--iteration-repeats", type=int, default=1, help="iterations timed per --steps value (long)")
     parser.add_argument("--box", type=float, default=4.0, help="water box edge (nm); 4.0 nm: about 6,300 atoms")
     parser.add_argument("--name", default="samplers")
     args = parser.parse_args()
-    test = openmmligand.testsystems.ligand_in_water(box_edge=args.box, nonbonded_method=app.PME, constraints=app.HBonds)
-    atoms = test.system.getNumParticles()
     rows = []
     folder = tempfile.mkdtemp()
-    for platform_name in args.platforms:
-        platform = openmm.Platform.getPlatformByName(platform_name)
-        precision = args.precision if "Precision" in platform.getPropertyNames() else None
-        if precision:
-            platform.setPropertyDefaultValue("Precision", precision)
-        for k in args.states:
-            made = {way: make_sampler(way, test, k, args.steps, platform, folder) for way in "abc"}
-            evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
-            samples = {way: {"iteration": [], "iteration_cpu": [], "matrix": [], "matrix_cpu": []} for way in "abc"}
-            for repeat in range(max(args.repeats, args.iteration_repeats)):
-                for way in "abc":  # interleaved: the machine's noise falls on every way alike
-                    sampler = made[way][0]
-                    if repeat < args.iteration_repeats:
-                        wall, cpu = timed(sampler.run, 1)
-                        samples[way]["iteration"].append(wall)
-                        samples[way]["iteration_cpu"].append(cpu)
-                    if repeat < args.repeats:
-                        wall, cpu = timed(energy_matrix, sampler)
-                        samples[way]["matrix"].append(wall)
-                        samples[way]["matrix_cpu"].append(cpu)
-            row = {
-                "platform": platform_name,
-                "precision": precision,
-                "atoms": atoms,
-                "states": k,
-                "steps": args.steps,
-                "evaluation_s": evaluation,
-            }
-            for way in "abc":
-                for key, values in samples[way].items():
-                    row[f"{way}_{key}_s"] = float(numpy.median(values))
-                row[f"{way}_matrix_row_evaluations"] = row[f"{way}_matrix_s"] / k / evaluation[way]
-            for way in "ab":
-                row[f"{way}_over_c_iteration"] = row[f"{way}_iteration_s"] / row["c_iteration_s"]
-                row[f"{way}_over_c_iteration_cpu"] = row[f"{way}_iteration_cpu_s"] / row["c_iteration_cpu_s"]
-                row[f"{way}_over_c_matrix"] = row[f"{way}_matrix_s"] / row["c_matrix_s"]
-            rows.append(row)
-            print(
-                f"{platform_name} K={k}: iteration a {row['a_iteration_s']:.2f} s, b {row['b_iteration_s']:.2f} s, "
-                f"c {row['c_iteration_s']:.2f} s; energy-matrix row in evaluations: a "
-                f"{row['a_matrix_row_evaluations']:.2f}, b {row['b_matrix_row_evaluations']:.2f}, "
-                f"c {row['c_matrix_row_evaluations']:.2f}",
-                flush=True,
-            )
-            for sampler, _ in made.values():
-                sampler._reporter.close()
+    for method in args.methods:
+        test = openmmligand.testsystems.ligand_in_water(
+            box_edge=args.box, nonbonded_method=METHODS[method], constraints=app.HBonds
+        )
+        atoms = test.system.getNumParticles()
+        for platform_name in args.platforms:
+            platform = openmm.Platform.getPlatformByName(platform_name)
+            precision = args.precision if "Precision" in platform.getPropertyNames() else None
+            if precision:
+                platform.setPropertyDefaultValue("Precision", precision)
+            for k in args.states:
+                made = {way: make_sampler(way, test, k, 5, platform, folder) for way in "abc"}
+                spent = {way: instrument(made[way][0]) for way in "abc"}
+                evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
+                # The energy matrix: short iterations (its cost does not depend on the MD steps), interleaved.
+                matrix = {way: {"wall": [], "cpu": []} for way in "abc"}
+                for _ in range(args.matrix_repeats):
+                    for way in "abc":
+                        _, _, wall, cpu = one_iteration(made[way][0], spent[way], 5)
+                        matrix[way]["wall"].append(wall)
+                        matrix[way]["cpu"].append(cpu)
+                base = {"platform": platform_name, "precision": precision, "method": method, "atoms": atoms}
+                base.update({"states": k, "evaluation_s": evaluation})
+                for way in "abc":
+                    base[f"{way}_matrix_s"] = float(numpy.median(matrix[way]["wall"]))
+                    base[f"{way}_matrix_cpu_s"] = float(numpy.median(matrix[way]["cpu"]))
+                    base[f"{way}_matrix_row_evaluations"] = base[f"{way}_matrix_s"] / k / evaluation[way]
+                for steps in args.steps:
+                    samples = {way: [] for way in "abc"}
+                    for _ in range(args.iteration_repeats):
+                        for way in "abc":  # interleaved: the machine's noise falls on every way alike
+                            samples[way].append(one_iteration(made[way][0], spent[way], steps))
+                    row = dict(base, steps=steps)
+                    for way in "abc":
+                        values = numpy.median(numpy.array(samples[way]), axis=0)
+                        row[f"{way}_iteration_s"], row[f"{way}_iteration_cpu_s"] = float(values[0]), float(values[1])
+                        row[f"{way}_iteration_matrix_s"] = float(values[2])
+                    for way in "ab":
+                        row[f"{way}_over_c_iteration"] = row[f"{way}_iteration_s"] / row["c_iteration_s"]
+                        row[f"{way}_over_c_iteration_cpu"] = row[f"{way}_iteration_cpu_s"] / row["c_iteration_cpu_s"]
+                        row[f"{way}_over_c_matrix"] = row[f"{way}_matrix_s"] / row["c_matrix_s"]
+                    row["c_routes"] = made["c"][0].energy_matrix_routes
+                    rows.append(row)
+                    print(
+                        f"{platform_name} {method} K={k} {steps} steps: iteration a {row['a_iteration_s']:.2f} s, "
+                        f"b {row['b_iteration_s']:.2f} s, c {row['c_iteration_s']:.2f} s; energy-matrix row in "
+                        f"evaluations: a {row['a_matrix_row_evaluations']:.2f}, b "
+                        f"{row['b_matrix_row_evaluations']:.2f}, c {row['c_matrix_row_evaluations']:.2f}; "
+                        f"c routes {row['c_routes']}",
+                        flush=True,
+                    )
+                for sampler, _ in made.values():
+                    sampler._reporter.close()
     results = {
         "openmm": openmm.__version__,
         "cpu_count": os.cpu_count(),
-        "repeats": args.repeats,
+        "matrix_repeats": args.matrix_repeats,
+        "iteration_repeats": args.iteration_repeats,
         "rows": rows,
         "command": "python bench/samplers.py "
-        + " ".join(f"--{k} {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in vars(args).items()),
+        + " ".join(
+            f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in vars(args).items()
+        ),
     }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", args.name + ".json")
@@ -176,14 +219,14 @@ def main():
 
 def markdown(results):
     lines = [
-        "| platform | K | MD steps | iteration (s): (a) openmmtools alchemy + sampler | (b) ours + openmmtools sampler "
+        "| platform | method | K | MD steps | iteration (s): (a) openmmtools alchemy + sampler | (b) ours + openmmtools sampler "
         "| (c) ours + our sampler | (a)/(c) wall; CPU | energy-matrix row, in evaluations: (a) | (b) | (c) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r["precision"] else "")
         lines.append(
-            f"| {platform} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
+            f"| {platform} | {r['method']} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
             f"{r['c_iteration_s']:.2f} | **{r['a_over_c_iteration']:.2f}**; {r['a_over_c_iteration_cpu']:.2f} | "
             f"{r['a_matrix_row_evaluations']:.1f} | {r['b_matrix_row_evaluations']:.1f} | "
             f"**{r['c_matrix_row_evaluations']:.2f}** |"
@@ -197,7 +240,7 @@ def plot(results, path):
     rows = results["rows"]
     fig = Figure(figsize=(11, 4))
     left, right = fig.subplots(1, 2)
-    labels = [f"{r['platform']}\nK={r['states']}" for r in rows]
+    labels = [f"{r['platform']} {r['method']}\nK={r['states']}, {r['steps']} steps" for r in rows]
     x = numpy.arange(len(rows))
     names = {
         "a": "(a) openmmtools alchemy + sampler",
@@ -208,7 +251,7 @@ def plot(results, path):
         left.bar(x + offset, [r[f"{way}_iteration_s"] for r in rows], 0.26, label=names[way])
         right.bar(x + offset, [r[f"{way}_matrix_row_evaluations"] for r in rows], 0.26, label=names[way])
     for ax, title in (
-        (left, f"HREX iteration ({rows[0]['steps']} steps per replica), s"),
+        (left, "HREX iteration, s"),
         (right, "energy-matrix row, in force+energy evaluations"),
     ):
         ax.set_xticks(x)
@@ -218,8 +261,8 @@ def plot(results, path):
     right.set_yscale("log")
     left.legend(fontsize=8)
     fig.suptitle(
-        f"ethanol in {rows[0]['atoms']} atoms of water, PME; medians of {results['repeats']} interleaved "
-        f"rounds; OpenMM {results['openmm']}",
+        f"ethanol in {rows[0]['atoms']} atoms of water; energy matrix: medians of {results['matrix_repeats']} "
+        f"interleaved iterations, measured inside them; OpenMM {results['openmm']}",
         fontsize=10,
     )
     fig.tight_layout()
