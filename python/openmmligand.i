@@ -3,6 +3,7 @@
 %module(package="openmmligand") openmmligand_wrapper
 
 %{
+#include "AniForce.h"
 #include "LigandCouplingForce.h"
 #include "openmm/Context.h"
 #include "openmm/Force.h"
@@ -99,7 +100,14 @@
         PyList_SET_ITEM($result, i, PyFloat_FromDouble($1[i]));
 }
 
+%typemap(out) std::vector<int> {
+    $result = PyList_New($1.size());
+    for (size_t i = 0; i < $1.size(); i++)
+        PyList_SET_ITEM($result, i, PyLong_FromLong($1[i]));
+}
+
 %apply double& OUTPUT { double& charge, double& sigma, double& epsilon };
+%apply int& OUTPUT { int& particle, int& atomicNumber };
 %apply int& OUTPUT { int& particle1, int& particle2 };
 
 // Quantities with units are accepted where a physical value goes in; getters return Quantities, as
@@ -132,6 +140,14 @@
     val._owner = force
 %}
 
+%pythonappend OpenMMLigand::AniForce::getCutoffDistance %{
+    val = _units.nm(val)
+%}
+%pythonappend OpenMMLigand::AniForce::cast %{
+    val._owner = force
+%}
+%ignore OpenMMLigand::AniForce::getModel;
+
 %pythoncode %{
 from . import _units
 %}
@@ -157,5 +173,21 @@ from . import _units
     /** Whether force (any openmm.Force) is a LigandCouplingForce. */
     static bool isinstance(OpenMM::Force& force) {
         return dynamic_cast<OpenMMLigand::LigandCouplingForce*>(&force) != NULL;
+    }
+}
+
+%include "AniForce.h"
+
+%extend OpenMMLigand::AniForce {
+    /** Return force (an openmm.Force that is an AniForce) as an AniForce; raises OpenMMException otherwise. */
+    static OpenMMLigand::AniForce& cast(OpenMM::Force& force) {
+        OpenMMLigand::AniForce* typed = dynamic_cast<OpenMMLigand::AniForce*>(&force);
+        if (typed == NULL)
+            throw OpenMM::OpenMMException("AniForce.cast: the force is not an AniForce");
+        return *typed;
+    }
+    /** Whether force (any openmm.Force) is an AniForce. */
+    static bool isinstance(OpenMM::Force& force) {
+        return dynamic_cast<OpenMMLigand::AniForce*>(&force) != NULL;
     }
 }

@@ -3,6 +3,7 @@
 #ifndef OPENMM_LIGAND_KERNELS_H_
 #define OPENMM_LIGAND_KERNELS_H_
 
+#include "AniForce.h"
 #include "LigandCouplingForce.h"
 #include "openmm/KernelImpl.h"
 #include "openmm/System.h"
@@ -56,6 +57,27 @@ public:
     /** Copy the parameters that updateParametersInContext() may change (see there). */
     virtual void copyParametersToContext(
             OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
+};
+
+/** Evaluates an AniForce. */
+class CalcAniForceKernel : public OpenMM::KernelImpl {
+public:
+    /** The kernel's name, as registered with KernelFactory. */
+    static std::string Name() {
+        return "CalcAniForce";
+    }
+    CalcAniForceKernel(std::string name, const OpenMM::Platform& platform) : OpenMM::KernelImpl(name, platform) {
+    }
+    /** Initialize the kernel for a force (already validated against the System). */
+    virtual void initialize(const OpenMM::System& system, const AniForce& force) = 0;
+    /**
+     * Add the forces to the platform's force buffer.
+     *
+     * @return the potential energy (kJ/mol) if includeEnergy is true
+     */
+    virtual double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) = 0;
+    /** Copy the atomic numbers (the only thing updateParametersInContext may change). */
+    virtual void copyParametersToContext(OpenMM::ContextImpl& context, const AniForce& force) = 0;
 };
 
 } // namespace OpenMMLigand

@@ -16,7 +16,7 @@ from .errors import LigandError
 
 ensure_plugins_loaded()
 
-from .openmmligand_wrapper import LigandCouplingForce  # noqa: E402
+from .openmmligand_wrapper import AniForce, LigandCouplingForce  # noqa: E402
 from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
 from .states import state_energies, reduced_potentials  # noqa: E402
 from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
@@ -24,6 +24,7 @@ from . import testsystems, complexes, gaff  # noqa: E402
 
 __all__ = [
     "__version__",
+    "AniForce",
     "LigandCouplingForce",
     "LigandError",
     "decouple",

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
+#include "AniForce.h"
+#include "AniForceProxy.h"
 #include "LigandCouplingForce.h"
 #include "LigandCouplingForceProxy.h"
 #include "openmm/serialization/SerializationProxy.h"
@@ -12,4 +14,5 @@ extern "C" OPENMM_EXPORT_LIGAND void __attribute__((constructor)) registerLigand
 extern "C" OPENMM_EXPORT_LIGAND void registerLigandSerializationProxies() {
     OpenMM::SerializationProxy::registerProxy(
             typeid(OpenMMLigand::LigandCouplingForce), new OpenMMLigand::LigandCouplingForceProxy());
+    OpenMM::SerializationProxy::registerProxy(typeid(OpenMMLigand::AniForce), new OpenMMLigand::AniForceProxy());
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "ReferenceLigandKernelFactory.h"
+#include "ReferenceCalcAniForceKernel.h"
 #include "ReferenceCalcLigandCouplingForceKernel.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -12,13 +13,16 @@ using namespace OpenMMLigand;
 extern "C" OPENMM_EXPORT void registerPlatforms() {
 }
 
-// Registered for the platform named "Reference" only: CpuPlatform derives from ReferencePlatform, and the
-// CPU plugin (libOpenMMLigandCPU.so, loaded first because its name is shorter) registers the CPU kernel.
+// The LigandCouplingForce kernel is registered for the platform named "Reference" only: CpuPlatform derives from
+// ReferencePlatform, and the CPU plugin (libOpenMMLigandCPU.so, loaded first because its name is shorter) registers
+// the CPU kernel. The AniForce kernel serves both until the CPU platform has its own.
 extern "C" OPENMM_EXPORT void registerKernelFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
         if (platform.getName() == "Reference")
             platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new ReferenceLigandKernelFactory());
+        if (platform.getName() == "Reference" || platform.getName() == "CPU")
+            platform.registerKernelFactory(CalcAniForceKernel::Name(), new ReferenceLigandKernelFactory());
     }
 }
 
@@ -26,5 +30,7 @@ KernelImpl* ReferenceLigandKernelFactory::createKernelImpl(
         std::string name, const Platform& platform, ContextImpl& context) const {
     if (name == CalcLigandCouplingForceKernel::Name())
         return new ReferenceCalcLigandCouplingForceKernel(name, platform);
+    if (name == CalcAniForceKernel::Name())
+        return new ReferenceCalcAniForceKernel(name, platform);
     throw OpenMMException("openmm-ligand Reference plugin: unknown kernel name '" + name + "'");
 }

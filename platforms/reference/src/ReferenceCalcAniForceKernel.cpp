@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
+#include "ReferenceCalcAniForceKernel.h"
+#include "ReferencePlatform.h"
+#include "openmm/internal/ContextImpl.h"
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+
+static std::vector<int> speciesOf(const AniForce& force, std::vector<int>* particles) {
+    std::vector<int> species;
+    for (int i = 0; i < force.getNumParticles(); i++) {
+        int particle, atomicNumber;
+        force.getParticleParameters(i, particle, atomicNumber);
+        species.push_back(force.getModel()->speciesOf(atomicNumber));
+        if (particles)
+            particles->push_back(particle);
+    }
+    return species;
+}
+
+void ReferenceCalcAniForceKernel::initialize(const System& system, const AniForce& force) {
+    periodic = force.usesPeriodicBoundaryConditions();
+    particles.clear();
+    evaluation = std::make_unique<AniEvaluation>(force.getModel(), speciesOf(force, &particles));
+}
+
+double ReferenceCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
+    ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
+    const std::vector<Vec3>& all = *data.positions;
+    std::vector<Vec3> positions(particles.size());
+    for (size_t i = 0; i < particles.size(); i++) {
+        const Vec3& p = all[particles[i]];
+        if (!(std::fabs(p[0]) <= 1e5 && std::fabs(p[1]) <= 1e5 && std::fabs(p[2]) <= 1e5))
+            throwAniError("particle ", particles[i], " has the position (", p[0], ", ", p[1], ", ", p[2],
+                    ") nm: not finite or beyond 1e5 nm (the simulation has probably blown up)");
+        positions[i] = p;
+    }
+    std::vector<Vec3> gradient;
+    double energy = evaluation->evaluate(
+            positions, periodic ? data.periodicBoxVectors : nullptr, includeForces ? &gradient : nullptr);
+    if (includeForces)
+        for (size_t i = 0; i < particles.size(); i++)
+            (*data.forces)[particles[i]] -= gradient[i];
+    return includeEnergy ? energy : 0.0;
+}
+
+void ReferenceCalcAniForceKernel::copyParametersToContext(ContextImpl& context, const AniForce& force) {
+    evaluation->setSpecies(speciesOf(force, nullptr));
+}
