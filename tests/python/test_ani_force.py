@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""AniForce (ANI-2x) against the real peer, TorchANI in float64 loading the same NeuroChem files: the checked-in
+values of tools/ani_reference_values.py (regenerated and compared whenever torchani is installed), on every platform
+that has the kernel; forces against finite differences; invariances; serialization; bad input."""
+
+import json
+import os
+import shutil
+import sys
+
+import numpy
+import openmm
+import pytest
+from openmm import unit
+
+import openmmligand
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL = os.environ.get("OPENMMLIGAND_ANI2X_MODEL", os.path.join(HERE, "..", "..", "..", "shared", "models", "ani-2x"))
+REFERENCE = os.path.join(HERE, "data", "ani2x_reference.json")
+
+pytestmark = pytest.mark.skipif(
+    not os.path.isdir(MODEL), reason=f"the ANI-2x model files are not at {MODEL} (set OPENMMLIGAND_ANI2X_MODEL)"
+)
+
+
+def ani_platforms():
+    """Every loaded platform with the AniForce kernel, with its precisions on GPU platforms."""
+    configs = []
+    for index in range(openmm.Platform.getNumPlatforms()):
+        platform = openmm.Platform.getPlatform(index)
+        if not platform.supportsKernels(["CalcAniForce"]):
+            continue
+        if "Precision" in platform.getPropertyNames():
+            configs += [(platform.getName(), p) for p in ("single", "mixed", "double")]
+        else:
+            configs.append((platform.getName(), None))
+    return configs
+
+
+PLATFORMS = ani_platforms()
+
+
+def test_reference_and_cpu_have_the_kernel():
+    """The plugin that provides the kernel loaded: Reference and CPU at least (a silent load failure fails here)."""
+    names = {name for name, _ in PLATFORMS}
+    assert {"Reference", "CPU"} <= names, (names, openmm.Platform.getPluginLoadFailures())
+
+
+def molecules():
+    with open(REFERENCE) as source:
+        return json.load(source)["molecules"]
+
+
+def build(molecule, atoms=None):
+    """A System holding only an AniForce over the molecule's atoms (all, or the given subset)."""
+    force = openmmligand.AniForce(MODEL)
+    system = openmm.System()
+    for _ in molecule["atomic_numbers"]:
+        system.addParticle(1.0)
+    for i in atoms if atoms is not None else range(len(molecule["atomic_numbers"])):
+        force.addParticle(i, molecule["atomic_numbers"][i])
+    if molecule["box_nm"] is not None:
+        system.setDefaultPeriodicBoxVectors(*[openmm.Vec3(*v) for v in molecule["box_nm"]])
+        force.setUsesPeriodicBoundaryConditions(True)
+    system.addForce(force)
+    return system, force
+
+
+def evaluate(system, positions, platform=("Reference", None)):
+    name, precision = platform
+    properties = {"Precision": precision} if precision else {}
+    context = openmm.Context(
+        system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name), properties
+    )
+    context.setPositions(positions)
+    state = context.getState(getEnergy=True, getForces=True)
+    energy = state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+    forces = state.getForces(asNumpy=True).value_in_unit(unit.kilojoule_per_mole / unit.nanometer)
+    return energy, numpy.array(forces)
+
+
+def relative_rms(a, b):
+    return numpy.sqrt(((a - b) ** 2).mean()) / numpy.sqrt((b**2).mean())
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+@pytest.mark.parametrize("molecule", molecules(), ids=lambda m: m["name"])
+def test_energy_and_forces_equal_torchani(molecule, platform):
+    """<= 1e-6 relative energy, <= 1e-5 relative force RMS against TorchANI (float64), all seven elements,
+    amprenavir among the molecules, gas phase and periodic."""
+    system, _ = build(molecule)
+    energy, forces = evaluate(system, molecule["positions_nm"], platform)
+    expected = molecule["energy_kj_per_mol"]
+    assert abs(energy - expected) <= 1e-6 * abs(expected), (energy, expected)
+    assert relative_rms(forces, numpy.array(molecule["forces_kj_per_mol_nm"])) <= 1e-5
+
+
+def test_reference_values_cover_every_element():
+    elements = set()
+    for molecule in molecules():
+        elements |= set(molecule["atomic_numbers"])
+    assert elements == {1, 6, 7, 8, 9, 16, 17}
+    assert "amprenavir" in [m["name"] for m in molecules()]
+    assert any(m["box_nm"] is not None for m in molecules())
+
+
+def test_torchani_regenerated_agrees_with_the_checked_in_values():
+    """Whenever torchani is installed: its values now equal the checked-in ones (the file is not stale)."""
+    pytest.importorskip("torchani")
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+    import ani_reference_values
+
+    model = ani_reference_values.torchani_model(MODEL)
+    for molecule in molecules():
+        energy, forces = ani_reference_values.torchani_energy_and_forces(
+            MODEL, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], model
+        )
+        assert energy == pytest.approx(molecule["energy_kj_per_mol"], rel=1e-12)
+        numpy.testing.assert_allclose(forces, molecule["forces_kj_per_mol_nm"], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sulfanilamide", "water_box_periodic"])
+def test_forces_are_minus_the_energy_gradient(name):
+    """A five-point central difference of the Reference energy, each coordinate of a few atoms (the AEV's narrow
+    Gaussians make the energy's third derivative large: a two-point difference is off by about h^2 U'''/6)."""
+    molecule = next(m for m in molecules() if m["name"] == name)
+    system, _ = build(molecule)
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    positions = numpy.array(molecule["positions_nm"])
+    context.setPositions(positions)
+    forces = (
+        context.getState(getForces=True).getForces(asNumpy=True).value_in_unit(unit.kilojoule_per_mole / unit.nanometer)
+    )
+    h = 1e-5
+    for atom in range(0, len(positions), max(1, len(positions) // 6)):
+        for k in range(3):
+            energies = []
+            for sign in (2, 1, -1, -2):
+                moved = positions.copy()
+                moved[atom, k] += sign * h
+                context.setPositions(moved)
+                energies.append(
+                    context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+                )
+            difference = -(8 * (energies[1] - energies[2]) - (energies[0] - energies[3])) / (12 * h)
+            assert difference == pytest.approx(forces[atom][k], abs=1e-3 + 1e-5 * abs(forces[atom][k]))
+
+
+def rotation(seed):
+    q = numpy.random.default_rng(seed).normal(size=4)
+    a, b, c, d = q / numpy.linalg.norm(q)
+    return numpy.array(
+        [
+            [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
+            [2 * (b * c + a * d), a * a - b * b + c * c - d * d, 2 * (c * d - a * b)],
+            [2 * (b * d - a * c), 2 * (c * d + a * b), a * a - b * b - c * c + d * d],
+        ]
+    )
+
+
+def test_translation_and_rotation_invariance():
+    molecule = next(m for m in molecules() if m["name"] == "amprenavir")
+    system, _ = build(molecule)
+    positions = numpy.array(molecule["positions_nm"])
+    energy, forces = evaluate(system, positions)
+    r = rotation(3)
+    moved = (positions - positions.mean(axis=0)) @ r.T + numpy.array([3.0, -2.0, 7.5])
+    energy2, forces2 = evaluate(system, moved)
+    assert energy2 == pytest.approx(energy, rel=1e-13, abs=1e-7)
+    numpy.testing.assert_allclose(forces2, forces @ r.T, atol=1e-7 * numpy.abs(forces).max())
+    assert numpy.abs(forces.sum(axis=0)).max() < 1e-8 * numpy.abs(forces).max()  # no net force
+
+
+def test_two_distant_halves_are_the_sum_of_the_halves():
+    """Two molecules 3 nm apart (beyond the cutoff) in one force: the energy is the sum of each alone."""
+    first = next(m for m in molecules() if m["name"] == "ethanol")
+    second = next(m for m in molecules() if m["name"] == "chlorotrifluoromethylbenzene")
+    joined = {
+        "atomic_numbers": first["atomic_numbers"] + second["atomic_numbers"],
+        "box_nm": None,
+    }
+    positions = numpy.vstack([first["positions_nm"], numpy.array(second["positions_nm"]) + 3.0])
+    system, _ = build(joined)
+    energy, forces = evaluate(system, positions)
+    e1, f1 = evaluate(build(first)[0], first["positions_nm"])
+    e2, f2 = evaluate(build(second)[0], second["positions_nm"])
+    assert energy == pytest.approx(e1 + e2, rel=1e-14)
+    numpy.testing.assert_allclose(forces, numpy.vstack([f1, f2]), atol=1e-9)
+
+
+def test_serialization_round_trip_keeps_the_model_by_reference():
+    molecule = molecules()[0]
+    system, force = build(molecule)
+    xml = openmm.XmlSerializer.serialize(force)
+    assert "modelChecksum" in xml and len(xml) < 4000  # the weights are not in the XML
+    copy = openmmligand.AniForce.cast(openmm.XmlSerializer.deserialize(xml))
+    assert copy.getModelChecksum() == force.getModelChecksum()
+    assert [copy.getParticleParameters(i) for i in range(copy.getNumParticles())] == [
+        force.getParticleParameters(i) for i in range(force.getNumParticles())
+    ]
+    system2 = openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(system))
+    assert evaluate(system2, molecule["positions_nm"])[0] == evaluate(system, molecule["positions_nm"])[0]
+
+
+def test_changed_model_files_are_refused_on_deserialization(tmp_path):
+    copy_dir = tmp_path / "model"
+    shutil.copytree(MODEL, copy_dir)
+    force = openmmligand.AniForce(str(copy_dir))
+    force.addParticle(0, 6)
+    xml = openmm.XmlSerializer.serialize(force)
+    with open(copy_dir / "sae_linfit.dat", "a") as sae:
+        sae.write("\n")
+    with pytest.raises(openmm.OpenMMException, match="changed since the force was serialized"):
+        openmm.XmlSerializer.deserialize(xml)
+
+
+def test_update_parameters_in_context_changes_elements():
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    system, force = build(molecule)
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    context.setPositions(molecule["positions_nm"])
+    before = context.getState(getEnergy=True).getPotentialEnergy()
+    oxygen = molecule["atomic_numbers"].index(8)
+    force.setParticleParameters(oxygen, oxygen, 7)  # O -> N: a different molecule (and radical), but a number
+    force.updateParametersInContext(context)
+    after = context.getState(getEnergy=True).getPotentialEnergy()
+    fresh = evaluate(system, molecule["positions_nm"])[0]
+    assert after.value_in_unit(unit.kilojoule_per_mole) == pytest.approx(fresh, rel=1e-14)
+    assert after != before
+    force.setParticleParameters(oxygen, oxygen + 1, 7)  # now two entries for one particle
+    with pytest.raises(openmm.OpenMMException, match=f"particle {oxygen + 1} was added twice"):
+        force.updateParametersInContext(context)
+    system, force = build(molecule, atoms=range(len(molecule["atomic_numbers"]) - 1))
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    force.setParticleParameters(0, len(molecule["atomic_numbers"]) - 1, 1)
+    with pytest.raises(openmm.OpenMMException, match="cannot change which particle entry 0 is"):
+        force.updateParametersInContext(context)
+
+
+def test_bad_input_is_refused_with_a_clear_message(tmp_path):
+    force = openmmligand.AniForce(MODEL)
+    with pytest.raises(openmm.OpenMMException, match="atomic number 26.*no network.*H C N O S F Cl"):
+        force.addParticle(0, 26)
+    with pytest.raises(openmm.OpenMMException, match="does not exist"):
+        openmmligand.AniForce(str(tmp_path / "nowhere"))
+    # A model directory with a member's layer file cut short: the file is named.
+    broken = tmp_path / "broken"
+    shutil.copytree(MODEL, broken)
+    layer = broken / "train3" / "networks" / "ANN-N.nnf-l2.wparam"
+    data = layer.read_bytes()
+    os.chmod(layer, 0o644)
+    layer.write_bytes(data[:-8])
+    with pytest.raises(openmm.OpenMMException, match="ANN-N.nnf-l2.wparam"):
+        openmmligand.AniForce(str(broken))
+    os.remove(broken / "sae_linfit.dat")
+    with pytest.raises(openmm.OpenMMException, match="sae_linfit.dat"):
+        openmmligand.AniForce(str(broken))
+    # The same particle twice, and two atoms at one point.
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    system, force = build(molecule)
+    force.addParticle(0, molecule["atomic_numbers"][0])
+    with pytest.raises(openmm.OpenMMException, match="particle 0 was added twice"):
+        evaluate(system, molecule["positions_nm"])
+    system, force = build(molecule)
+    positions = numpy.array(molecule["positions_nm"])
+    positions[1] = positions[0]
+    with pytest.raises(openmm.OpenMMException, match="at the same point"):
+        evaluate(system, positions)
+    positions = numpy.array(molecule["positions_nm"])
+    positions[2, 1] = numpy.nan
+    with pytest.raises(openmm.OpenMMException, match="particle 2 has the position"):
+        evaluate(system, positions)
+    # A box too small for the minimum image.
+    small = dict(molecule, box_nm=(numpy.eye(3) * 0.9).tolist())
+    with pytest.raises(openmm.OpenMMException, match="at least twice the model's cutoff"):
+        evaluate(build(small)[0], molecule["positions_nm"])
