@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the openmm-ligand developers
+//
+// AniForce from C++: the energy of one molecule against TorchANI's (float64, same NeuroChem files; the value
+// tools/ani_reference_values.py computed), forces against finite differences on every platform with the kernel,
+// and a serialization round trip. The Python tests cover the molecules, periodic cases and bad input in full.
+#include "AniForce.h"
+#include "openmm/Context.h"
+#include "openmm/OpenMMException.h"
+#include "openmm/Platform.h"
+#include "openmm/System.h"
+#include "openmm/VerletIntegrator.h"
+#include "openmm/serialization/XmlSerializer.h"
+#include <gtest/gtest.h>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+using namespace OpenMM;
+using namespace OpenMMLigand;
+
+namespace {
+
+std::string modelDirectory() {
+    const char* given = std::getenv("OPENMMLIGAND_ANI2X_MODEL");
+    return given != nullptr ? given : OPENMMLIGAND_ANI2X_MODEL;
+}
+
+// Methanethiol and a water (RDKit conformer), nm; TorchANI's energy of it in kJ/mol.
+const int ATOMIC_NUMBERS[] = {6, 16, 8, 1, 1, 1, 1, 1, 1};
+const double POSITIONS[][3] = {{-0.04878417563022756, 0.001503744427241102, -0.0075743629596744435},
+        {0.11400037705045989, -0.07516471263382427, -0.020529667288552225},
+        {0.0017953994878271754, 0.039740979319112794, 0.0},
+        {-0.07486010127473101, 0.0157869509095769, 0.09758637766128923},
+        {-0.12380917382762566, -0.06252072314962963, -0.05461780821258373},
+        {-0.048200705213204235, 0.09862594968664697, -0.057671171643451535},
+        {0.18165377889532752, 0.021768790759990005, 0.04280663244297199},
+        {-0.07716669105722826, -0.016424837139901526, 0.0}, {0.07537129156940245, -0.02331614217921134, 0.0}};
+const double TORCHANI_ENERGY = -1344497.3921834049;
+const int N = 9;
+
+class AniForceTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::is_directory(modelDirectory()))
+            GTEST_SKIP() << "the ANI-2x model files are not at " << modelDirectory();
+        bool loaded = false;
+        for (int i = 0; i < Platform::getNumPlatforms(); i++)
+            loaded = loaded || Platform::getPlatform(i).getName() == GetParam();
+        if (!loaded)
+            GTEST_SKIP() << GetParam() << " is not loaded";
+        // Reference and CPU must have it (the plugin loading is checked in TestMain); GPU kernels are to come.
+        if (GetParam() != "Reference" && GetParam() != "CPU" &&
+                !Platform::getPlatformByName(GetParam()).supportsKernels({"CalcAniForce"}))
+            GTEST_SKIP() << GetParam() << " has no AniForce kernel yet";
+        force = new AniForce(modelDirectory());
+        for (int i = 0; i < N; i++) {
+            system.addParticle(1.0);
+            force->addParticle(i, ATOMIC_NUMBERS[i]);
+            positions.push_back(Vec3(POSITIONS[i][0], POSITIONS[i][1], POSITIONS[i][2]));
+        }
+        system.addForce(force);
+    }
+    System system;
+    AniForce* force = nullptr;
+    std::vector<Vec3> positions;
+};
+
+TEST_P(AniForceTest, EnergyEqualsTorchAniAndForcesAreTheGradient) {
+    VerletIntegrator integrator(0.001);
+    Context context(system, integrator, Platform::getPlatformByName(GetParam()));
+    context.setPositions(positions);
+    State state = context.getState(State::Energy | State::Forces);
+    EXPECT_NEAR(TORCHANI_ENERGY, state.getPotentialEnergy(), 1e-6 * std::abs(TORCHANI_ENERGY));
+    const double h = 1e-5;
+    for (int atom = 0; atom < N; atom++)
+        for (int k = 0; k < 3; k++) {
+            double e[4];
+            const int steps[] = {2, 1, -1, -2};
+            for (int s = 0; s < 4; s++) {
+                std::vector<Vec3> moved = positions;
+                moved[atom][k] += steps[s] * h;
+                context.setPositions(moved);
+                e[s] = context.getState(State::Energy).getPotentialEnergy();
+            }
+            double difference = -(8 * (e[1] - e[2]) - (e[0] - e[3])) / (12 * h);
+            double f = state.getForces()[atom][k];
+            EXPECT_NEAR(f, difference, 1e-3 + 1e-5 * std::abs(f)) << "atom " << atom << " coordinate " << k;
+        }
+}
+
+TEST_P(AniForceTest, SerializationRoundTripGivesTheSameEnergy) {
+    std::stringstream buffer;
+    XmlSerializer::serialize<System>(&system, "System", buffer);
+    std::unique_ptr<System> copy(XmlSerializer::deserialize<System>(buffer));
+    VerletIntegrator integrator1(0.001), integrator2(0.001);
+    Context context1(system, integrator1, Platform::getPlatformByName(GetParam()));
+    Context context2(*copy, integrator2, Platform::getPlatformByName(GetParam()));
+    context1.setPositions(positions);
+    context2.setPositions(positions);
+    EXPECT_EQ(context1.getState(State::Energy).getPotentialEnergy(),
+            context2.getState(State::Energy).getPotentialEnergy());
+}
+
+TEST(AniForceModel, AnUnsupportedElementIsRefusedNamingTheParticle) {
+    if (!std::filesystem::is_directory(modelDirectory()))
+        GTEST_SKIP() << "the ANI-2x model files are not at " << modelDirectory();
+    AniForce force(modelDirectory());
+    try {
+        force.addParticle(4, 26);
+        FAIL() << "iron was accepted";
+    }
+    catch (const OpenMMException& e) {
+        EXPECT_NE(std::string(e.what()).find("particle 4 has atomic number 26"), std::string::npos) << e.what();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Platforms, AniForceTest, ::testing::Values("Reference", "CPU", "OpenCL", "CUDA"),
+        [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+} // namespace
