@@ -20,6 +20,7 @@ from .openmmligand_wrapper import AniForce, LigandCouplingForce  # noqa: E402
 from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
 from .states import state_energies, reduced_potentials  # noqa: E402
 from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
+from .mlmm import ml_mm  # noqa: E402
 from . import testsystems, complexes, gaff  # noqa: E402
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "LigandCouplingForce",
     "LigandError",
     "decouple",
+    "ml_mm",
     "lambda_derivatives",
     "find_ligand_coupling_forces",
     "state_energies",
