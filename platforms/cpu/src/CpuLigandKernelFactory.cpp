@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "CpuLigandKernelFactory.h"
+#include "CpuCalcAniForceKernel.h"
 #include "CpuCalcLigandCouplingForceKernel.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
@@ -19,8 +20,10 @@ extern "C" OPENMM_EXPORT void registerPlatforms() {
 extern "C" OPENMM_EXPORT void registerKernelFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
-        if (platform.getName() == "CPU")
+        if (platform.getName() == "CPU") {
             platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new CpuLigandKernelFactory());
+            platform.registerKernelFactory(CalcAniForceKernel::Name(), new CpuLigandKernelFactory());
+        }
     }
 }
 
@@ -39,5 +42,7 @@ KernelImpl* CpuLigandKernelFactory::createKernelImpl(
         std::string name, const Platform& platform, ContextImpl& context) const {
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CpuCalcLigandCouplingForceKernel(name, platform, threadCount(platform, context));
+    if (name == CalcAniForceKernel::Name())
+        return new CpuCalcAniForceKernel(name, platform, threadCount(platform, context));
     throw OpenMMException("openmm-ligand CPU plugin: unknown kernel name '" + name + "'");
 }

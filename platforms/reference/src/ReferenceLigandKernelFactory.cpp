@@ -13,16 +13,15 @@ using namespace OpenMMLigand;
 extern "C" OPENMM_EXPORT void registerPlatforms() {
 }
 
-// The LigandCouplingForce kernel is registered for the platform named "Reference" only: CpuPlatform derives from
-// ReferencePlatform, and the CPU plugin (libOpenMMLigandCPU.so, loaded first because its name is shorter) registers
-// the CPU kernel. The AniForce kernel serves both until the CPU platform has its own.
+// Registered for the platform named "Reference" only: CpuPlatform derives from ReferencePlatform, and the CPU
+// plugin (libOpenMMLigandCPU.so, loaded first because its name is shorter) registers the CPU kernels.
 extern "C" OPENMM_EXPORT void registerKernelFactories() {
     for (int i = 0; i < Platform::getNumPlatforms(); i++) {
         Platform& platform = Platform::getPlatform(i);
-        if (platform.getName() == "Reference")
+        if (platform.getName() == "Reference") {
             platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new ReferenceLigandKernelFactory());
-        if (platform.getName() == "Reference" || platform.getName() == "CPU")
             platform.registerKernelFactory(CalcAniForceKernel::Name(), new ReferenceLigandKernelFactory());
+        }
     }
 }
 
