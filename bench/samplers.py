@@ -140,14 +140,21 @@ def main():
     parser.add_argument("--matrix-repeats", type=int, default=3, help="5-step iterations timed for the energy matrix")
     parser.add_argument("--iteration-repeats", type=int, default=1, help="iterations timed per --steps value (long)")
     parser.add_argument("--box", type=float, default=4.0, help="water box edge (nm); 4.0 nm: about 6,300 atoms")
+    parser.add_argument("--system", default="water", choices=["water", "1hpv"], help="1hpv: the complex (PME only)")
     parser.add_argument("--name", default="samplers")
     args = parser.parse_args()
     rows = []
     folder = tempfile.mkdtemp()
     for method in args.methods:
-        test = openmmligand.testsystems.ligand_in_water(
-            box_edge=args.box, nonbonded_method=METHODS[method], constraints=app.HBonds
-        )
+        if args.system == "1hpv":
+            if method != "PME":
+                raise SystemExit("the 1HPV complex is built with PME")
+            made = openmmligand.complexes.amprenavir_hiv_protease()
+            test = openmmligand.testsystems.LigandInWater(made.system, made.topology, made.positions, made.ligand_atoms)
+        else:
+            test = openmmligand.testsystems.ligand_in_water(
+                box_edge=args.box, nonbonded_method=METHODS[method], constraints=app.HBonds
+            )
         atoms = test.system.getNumParticles()
         for platform_name in args.platforms:
             platform = openmm.Platform.getPlatformByName(platform_name)
@@ -166,6 +173,7 @@ def main():
                         matrix[way]["wall"].append(wall)
                         matrix[way]["cpu"].append(cpu)
                 base = {"platform": platform_name, "precision": precision, "method": method, "atoms": atoms}
+                base["system"] = args.system
                 base.update({"states": k, "evaluation_s": evaluation})
                 for way in "abc":
                     base[f"{way}_matrix_s"] = float(numpy.median(matrix[way]["wall"]))
@@ -219,14 +227,14 @@ def main():
 
 def markdown(results):
     lines = [
-        "| platform | method | K | MD steps | iteration (s): (a) openmmtools alchemy + sampler | (b) ours + openmmtools sampler "
+        "| system | platform | method | K | MD steps | iteration (s): (a) openmmtools alchemy + sampler | (b) ours + openmmtools sampler "
         "| (c) ours + our sampler | (a)/(c) wall; CPU | energy-matrix row, in evaluations: (a) | (b) | (c) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r["precision"] else "")
         lines.append(
-            f"| {platform} | {r['method']} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
+            f"| {r.get('system', 'water')} ({r['atoms']}) | {platform} | {r['method']} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
             f"{r['c_iteration_s']:.2f} | **{r['a_over_c_iteration']:.2f}**; {r['a_over_c_iteration_cpu']:.2f} | "
             f"{r['a_matrix_row_evaluations']:.1f} | {r['b_matrix_row_evaluations']:.1f} | "
             f"**{r['c_matrix_row_evaluations']:.2f}** |"
@@ -240,7 +248,9 @@ def plot(results, path):
     rows = results["rows"]
     fig = Figure(figsize=(11, 4))
     left, right = fig.subplots(1, 2)
-    labels = [f"{r['platform']} {r['method']}\nK={r['states']}, {r['steps']} steps" for r in rows]
+    labels = [
+        f"{r.get('system', 'water')} {r['platform']} {r['method']}\nK={r['states']}, {r['steps']} steps" for r in rows
+    ]
     x = numpy.arange(len(rows))
     names = {
         "a": "(a) openmmtools alchemy + sampler",
@@ -261,7 +271,7 @@ def plot(results, path):
     right.set_yscale("log")
     left.legend(fontsize=8)
     fig.suptitle(
-        f"ethanol in {rows[0]['atoms']} atoms of water; energy matrix: medians of {results['matrix_repeats']} "
+        f"{'1HPV complex' if rows[0].get('system') == '1hpv' else 'ethanol in water'}, {rows[0]['atoms']} atoms; energy matrix: medians of {results['matrix_repeats']} "
         f"interleaved iterations, measured inside them; OpenMM {results['openmm']}",
         fontsize=10,
     )
