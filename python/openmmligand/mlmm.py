@@ -12,6 +12,7 @@ pairs are exceptions (no intramolecular Lennard-Jones in the LigandCouplingForce
 
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Sequence
 
 import openmm
@@ -101,6 +102,7 @@ def ml_mm(
     if len(nonbonded) != 1:
         raise LigandError(f"the System must have exactly one NonbondedForce, it has {len(nonbonded)}")
     ligand = set(atoms)
+    _warn_if_not_neutral_closed_shell(nonbonded[0], atoms, numbers)
 
     new = openmm.XmlSerializer.clone(system)
     ani = AniForce(model_directory)
@@ -151,6 +153,26 @@ def ml_mm(
         added.setForceGroup(force_group)
     new.addForce(added)
     return new
+
+
+def _warn_if_not_neutral_closed_shell(nonbonded, atoms, numbers):
+    """ANI-2x was trained on neutral closed-shell molecules: warn (clearly) for a net MM charge or an odd electron
+    count, where it still gives a number, but not a meaningful one."""
+    from openmm import unit
+
+    charge = sum(nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge) for i in atoms)
+    if abs(charge) > 0.5:
+        warnings.warn(
+            f"ml_mm: the ligand's MM charges sum to {charge:+.2f} e; ANI models such as ANI-2x describe neutral "
+            "molecules only, so its ML energy will not be meaningful",
+            stacklevel=3,
+        )
+    elif sum(int(z) for z in numbers) % 2 == 1:
+        warnings.warn(
+            "ml_mm: the ligand has an odd number of electrons as a neutral molecule (a radical, or missing "
+            "hydrogens); ANI models describe closed-shell molecules only",
+            stacklevel=3,
+        )
 
 
 def _zero_term(force, k, parameters, n):

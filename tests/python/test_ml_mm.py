@@ -115,5 +115,14 @@ def test_bad_input_is_refused():
     iron = [26] + [1] * (len(test.ligand_atoms) - 1)
     with pytest.raises(openmm.OpenMMException, match="atomic number 26"):
         openmmligand.ml_mm(test.system, test.ligand_atoms, MODEL, atomic_numbers_of_ligand=iron)
+    # A ligand missing a hydrogen (odd electron count), and one with a net charge: a clear warning.
+    with pytest.warns(UserWarning, match="odd number of electrons"):
+        openmmligand.ml_mm(test.system, test.ligand_atoms[:-1], MODEL, topology=test.topology)
+    charged = openmm.XmlSerializer.clone(test.system)
+    nb = next(f for f in charged.getForces() if isinstance(f, openmm.NonbondedForce))
+    q, sigma, epsilon = nb.getParticleParameters(test.ligand_atoms[0])
+    nb.setParticleParameters(test.ligand_atoms[0], q + 1.0 * unit.elementary_charge, sigma, epsilon)
+    with pytest.warns(UserWarning, match=r"sum to \+1.00 e"):
+        openmmligand.ml_mm(charged, test.ligand_atoms, MODEL, topology=test.topology)
     with pytest.raises(openmmligand.LigandError, match="integer particle indices"):
         openmmligand.ml_mm(test.system, [0, 1.5], MODEL, atomic_numbers_of_ligand=[6, 6])
