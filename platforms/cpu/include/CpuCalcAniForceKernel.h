@@ -4,6 +4,7 @@
 #define CPU_CALC_ANI_FORCE_KERNEL_H_
 
 #include "AniModel.h"
+#include "AniNeighbours.h"
 #include "LigandKernels.h"
 #include "openmm/internal/ThreadPool.h"
 #include <atomic>
@@ -61,10 +62,6 @@ public:
     };
 
 private:
-    struct Neighbour {
-        int j;
-        double d[3], r;
-    };
     void setSpecies(const AniForce& force);
     void computeAev(int i, float* aev) const;
     void addAevGradient(int i, const float* dEdAev, std::vector<double>& gradient) const;
@@ -76,7 +73,7 @@ private:
     std::vector<std::vector<std::vector<Layer>>> layers;
     OpenMM::ThreadPool threads;
     // Per evaluation.
-    std::vector<std::vector<Neighbour>> neighbours;
+    std::vector<std::vector<AniNeighbour>> neighbours;
     std::vector<float> aev, dEdAev;
 };
 

@@ -168,8 +168,8 @@ void CpuCalcAniForceKernel::computeAev(int i, float* out) const {
     const int radialBlock = m.numSpecies() * radialTerms;
     const int nShfA = m.angularShifts.size(), nShfZ = m.angleShifts.size(), nZeta = m.angularZeta.size();
     std::vector<double> aev(m.aevLength(), 0.0);
-    const std::vector<Neighbour>& list = neighbours[i];
-    for (const Neighbour& nb : list) {
+    const std::vector<AniNeighbour>& list = neighbours[i];
+    for (const AniNeighbour& nb : list) {
         double fc = cutoffFunction(nb.r, m.radialCutoff);
         int index = species[nb.j] * radialTerms;
         for (double eta : m.radialEta)
@@ -180,11 +180,11 @@ void CpuCalcAniForceKernel::computeAev(int i, float* out) const {
     }
     std::vector<double> angular(nZeta * nShfZ), radial(m.angularEta.size() * nShfA);
     for (size_t a = 0; a < list.size(); a++) {
-        const Neighbour& nj = list[a];
+        const AniNeighbour& nj = list[a];
         if (nj.r > m.angularCutoff)
             continue;
         for (size_t b = a + 1; b < list.size(); b++) {
-            const Neighbour& nk = list[b];
+            const AniNeighbour& nk = list[b];
             if (nk.r > m.angularCutoff)
                 continue;
             double fcProduct = cutoffFunction(nj.r, m.angularCutoff) * cutoffFunction(nk.r, m.angularCutoff);
@@ -217,14 +217,14 @@ void CpuCalcAniForceKernel::addAevGradient(int i, const float* g, std::vector<do
     const int radialTerms = m.numRadialTerms(), angularTerms = m.numAngularTerms();
     const int radialBlock = m.numSpecies() * radialTerms;
     const int nShfA = m.angularShifts.size(), nShfZ = m.angleShifts.size(), nZeta = m.angularZeta.size();
-    const std::vector<Neighbour>& list = neighbours[i];
-    auto add = [&](int atom, const double* d, double scale) {
+    const std::vector<AniNeighbour>& list = neighbours[i];
+    auto add = [&](int atom, const Vec3& d, double scale) {
         for (int k = 0; k < 3; k++) {
             gradient[3 * atom + k] += d[k] * scale;
             gradient[3 * i + k] -= d[k] * scale;
         }
     };
-    for (const Neighbour& nb : list) {
+    for (const AniNeighbour& nb : list) {
         double fc = cutoffFunction(nb.r, m.radialCutoff), dfc = cutoffDerivative(nb.r, m.radialCutoff);
         int index = species[nb.j] * radialTerms;
         double dEdr = 0;
@@ -238,11 +238,11 @@ void CpuCalcAniForceKernel::addAevGradient(int i, const float* g, std::vector<do
     std::vector<double> angular(nZeta * nShfZ), dAngular(nZeta * nShfZ), radial(m.angularEta.size() * nShfA),
             dRadial(m.angularEta.size() * nShfA);
     for (size_t a = 0; a < list.size(); a++) {
-        const Neighbour& nj = list[a];
+        const AniNeighbour& nj = list[a];
         if (nj.r > m.angularCutoff)
             continue;
         for (size_t b = a + 1; b < list.size(); b++) {
-            const Neighbour& nk = list[b];
+            const AniNeighbour& nk = list[b];
             if (nk.r > m.angularCutoff)
                 continue;
             int index = radialBlock + m.speciesPairIndex(species[nj.j], species[nk.j]) * angularTerms;
@@ -282,7 +282,7 @@ void CpuCalcAniForceKernel::addAevGradient(int i, const float* g, std::vector<do
             double dEdRij = gAdR * fcj * fck + gAR * dfcj * fck;
             double dEdRik = gAdR * fcj * fck + gAR * fcj * dfck;
             double dEdCos = gdAR * dThetaDCos * fcj * fck;
-            double dj[3], dk[3];
+            Vec3 dj, dk;
             for (int k = 0; k < 3; k++) {
                 dj[k] = nj.d[k] * (dEdRij / nj.r) +
                         dEdCos * (nk.d[k] / (nj.r * nk.r) - nj.d[k] * cosAngle / (nj.r * nj.r));
@@ -299,37 +299,11 @@ double CpuCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, 
     ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
     const AniModel& m = *model;
     const int n = particles.size(), aevLength = m.aevLength();
-    // Positions in Angstrom, checked.
-    std::vector<Vec3> r(n);
-    for (int i = 0; i < n; i++) {
-        const Vec3& p = (*data.positions)[particles[i]];
-        if (!(std::fabs(p[0]) <= 1e5 && std::fabs(p[1]) <= 1e5 && std::fabs(p[2]) <= 1e5))
-            throwAniError("particle ", particles[i], " has the position (", p[0], ", ", p[1], ", ", p[2],
-                    ") nm: not finite or beyond 1e5 nm (the simulation has probably blown up)");
-        r[i] = p * 10.0;
-    }
+    std::vector<Vec3> r = aniPositionsInAngstrom(*data.positions, particles);
     Vec3 box[3];
-    if (periodic)
-        for (int k = 0; k < 3; k++)
-            box[k] = data.periodicBoxVectors[k] * 10.0;
-    neighbours.assign(n, {});
-    for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++) {
-            Vec3 d = r[j] - r[i];
-            if (periodic) {
-                d -= box[2] * std::round(d[2] / box[2][2]);
-                d -= box[1] * std::round(d[1] / box[1][1]);
-                d -= box[0] * std::round(d[0] / box[0][0]);
-            }
-            double dist = std::sqrt(d.dot(d));
-            if (dist < 1e-4)
-                throwAniError("ML atoms ", i, " and ", j, " (entries of the force) are ", dist / 10,
-                        " nm apart: at the same point (the simulation has probably blown up)");
-            if (dist <= m.radialCutoff) {
-                neighbours[i].push_back({j, {d[0], d[1], d[2]}, dist});
-                neighbours[j].push_back({i, {-d[0], -d[1], -d[2]}, dist});
-            }
-        }
+    for (int k = 0; k < 3; k++)
+        box[k] = data.periodicBoxVectors[k] * 10.0;
+    neighbours = aniNeighbours(r, periodic ? box : nullptr, m.radialCutoff);
     // AEVs, one atom per task.
     aev.assign((size_t) n * aevLength, 0.0f);
     std::atomic<int> next(0);

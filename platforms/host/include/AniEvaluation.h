@@ -4,6 +4,7 @@
 #define OPENMM_LIGAND_ANI_EVALUATION_H_
 
 #include "AniModel.h"
+#include "AniNeighbours.h"
 #include "openmm/Vec3.h"
 #include <cmath>
 #include <vector>
@@ -28,45 +29,14 @@ public:
     }
 
     /**
-     * Energy (kJ/mol) of atoms at positions (nm); gradient (kJ/mol/nm, dU/dx) into gradient if not null.
-     * box: the three periodic box vectors (nm, OpenMM's reduced form) or null for none.
+     * Energy (kJ/mol) of atoms at positions r (Angstrom, aniPositionsInAngstrom); gradient (kJ/mol/nm, dU/dx)
+     * into gradient if not null. box: the three periodic box vectors in Angstrom (OpenMM's reduced form) or null.
      */
-    double evaluate(const std::vector<OpenMM::Vec3>& positionsNm, const OpenMM::Vec3* boxNm,
-            std::vector<OpenMM::Vec3>* gradient) {
+    double evaluate(const std::vector<OpenMM::Vec3>& r, const OpenMM::Vec3* box, std::vector<OpenMM::Vec3>* gradient) {
         const AniModel& m = *model;
         const int n = (int) species.size();
         const int aevLength = m.aevLength();
-        std::vector<OpenMM::Vec3> r(n);
-        for (int i = 0; i < n; i++)
-            r[i] = positionsNm[i] * 10.0;
-        OpenMM::Vec3 box[3];
-        if (boxNm != nullptr)
-            for (int k = 0; k < 3; k++)
-                box[k] = boxNm[k] * 10.0;
-        // Neighbour vectors within the radial cutoff (r_j - r_i, minimum image).
-        struct Neighbour {
-            int j;
-            OpenMM::Vec3 d;
-            double r;
-        };
-        std::vector<std::vector<Neighbour>> neighbours(n);
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) {
-                OpenMM::Vec3 d = r[j] - r[i];
-                if (boxNm != nullptr) {
-                    d -= box[2] * std::round(d[2] / box[2][2]);
-                    d -= box[1] * std::round(d[1] / box[1][1]);
-                    d -= box[0] * std::round(d[0] / box[0][0]);
-                }
-                double dist = std::sqrt(d.dot(d));
-                if (dist < 1e-4)
-                    throwAniError("ML atoms ", i, " and ", j, " (entries of the force) are ", dist / 10,
-                            " nm apart: at the same point (the simulation has probably blown up)");
-                if (dist <= m.radialCutoff) {
-                    neighbours[i].push_back({j, d, dist});
-                    neighbours[j].push_back({i, -d, dist});
-                }
-            }
+        std::vector<std::vector<AniNeighbour>> neighbours = aniNeighbours(r, box, m.radialCutoff);
         // AEVs.
         std::vector<std::vector<double>> aev(n, std::vector<double>(aevLength, 0.0));
         for (int i = 0; i < n; i++)

@@ -27,18 +27,12 @@ void ReferenceCalcAniForceKernel::initialize(const System& system, const AniForc
 
 double ReferenceCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
     ReferencePlatform::PlatformData& data = *static_cast<ReferencePlatform::PlatformData*>(context.getPlatformData());
-    const std::vector<Vec3>& all = *data.positions;
-    std::vector<Vec3> positions(particles.size());
-    for (size_t i = 0; i < particles.size(); i++) {
-        const Vec3& p = all[particles[i]];
-        if (!(std::fabs(p[0]) <= 1e5 && std::fabs(p[1]) <= 1e5 && std::fabs(p[2]) <= 1e5))
-            throwAniError("particle ", particles[i], " has the position (", p[0], ", ", p[1], ", ", p[2],
-                    ") nm: not finite or beyond 1e5 nm (the simulation has probably blown up)");
-        positions[i] = p;
-    }
+    std::vector<Vec3> r = aniPositionsInAngstrom(*data.positions, particles);
+    Vec3 box[3];
+    for (int k = 0; k < 3; k++)
+        box[k] = data.periodicBoxVectors[k] * 10.0;
     std::vector<Vec3> gradient;
-    double energy = evaluation->evaluate(
-            positions, periodic ? data.periodicBoxVectors : nullptr, includeForces ? &gradient : nullptr);
+    double energy = evaluation->evaluate(r, periodic ? box : nullptr, includeForces ? &gradient : nullptr);
     if (includeForces)
         for (size_t i = 0; i < particles.size(); i++)
             (*data.forces)[particles[i]] -= gradient[i];
