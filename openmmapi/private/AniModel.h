@@ -3,8 +3,8 @@
 #ifndef OPENMM_LIGAND_ANI_MODEL_H_
 #define OPENMM_LIGAND_ANI_MODEL_H_
 
+#include "LigandError.h"
 #include "internal/windowsExportLigand.h"
-#include "openmm/OpenMMException.h"
 #include <memory>
 #include <sstream>
 #include <string>
@@ -12,13 +12,10 @@
 
 namespace OpenMMLigand {
 
-/** Bad input to AniForce or its model files: an OpenMMException whose message starts with "AniForce: ". */
+/** Bad input to AniForce or its model files (see throwForceError). */
 template <class... Parts>
 [[noreturn]] void throwAniError(const Parts&... parts) {
-    std::ostringstream message;
-    message << "AniForce: ";
-    (void) std::initializer_list<int>{((message << parts), 0)...};
-    throw OpenMM::OpenMMException(message.str());
+    throwForceError("AniForce", parts...);
 }
 
 /** One fully connected layer: outputs = activation(weights * inputs + biases). */
