@@ -2,9 +2,10 @@
 // Copyright (c) 2026 the openmm-ligand developers
 //
 // AniForce from C++: the energy of one molecule against TorchANI's (float64, same NeuroChem files; the value
-// tools/ani_reference_values.py computed), forces against finite differences on every platform with the kernel,
+// tools/ani_reference_values.py computed), forces against finite differences on every platform and precision,
 // and a serialization round trip. The Python tests cover the molecules, periodic cases and bad input in full.
 #include "AniForce.h"
+#include "LigandTestSystem.h"
 #include "openmm/Context.h"
 #include "openmm/OpenMMException.h"
 #include "openmm/Platform.h"
@@ -14,11 +15,14 @@
 #include <gtest/gtest.h>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <sstream>
 
 using namespace OpenMM;
 using namespace OpenMMLigand;
+using LigandTest::availablePlatforms;
+using LigandTest::PlatformConfig;
 
 namespace {
 
@@ -40,20 +44,13 @@ const double POSITIONS[][3] = {{-0.04878417563022756, 0.001503744427241102, -0.0
 const double TORCHANI_ENERGY = -1344497.3921834049;
 const int N = 9;
 
-class AniForceTest : public ::testing::TestWithParam<std::string> {
+class AniForceTest : public ::testing::TestWithParam<PlatformConfig> {
 protected:
     void SetUp() override {
         if (!std::filesystem::is_directory(modelDirectory()))
             GTEST_SKIP() << "the ANI-2x model files are not at " << modelDirectory();
-        bool loaded = false;
-        for (int i = 0; i < Platform::getNumPlatforms(); i++)
-            loaded = loaded || Platform::getPlatform(i).getName() == GetParam();
-        if (!loaded)
-            GTEST_SKIP() << GetParam() << " is not loaded";
-        // Reference and CPU must have it (the plugin loading is checked in TestMain); GPU kernels are to come.
-        if (GetParam() != "Reference" && GetParam() != "CPU" &&
-                !Platform::getPlatformByName(GetParam()).supportsKernels({"CalcAniForce"}))
-            GTEST_SKIP() << GetParam() << " has no AniForce kernel yet";
+        // Every platform our plugins load on has both forces' kernels (the plugin loading is checked in TestMain).
+        ASSERT_TRUE(platform().supportsKernels({"CalcAniForce"})) << GetParam().label() << " has no AniForce kernel";
         force = new AniForce(modelDirectory());
         for (int i = 0; i < N; i++) {
             system.addParticle(1.0);
@@ -62,6 +59,14 @@ protected:
         }
         system.addForce(force);
     }
+    Platform& platform() const {
+        return Platform::getPlatformByName(GetParam().platform);
+    }
+    std::map<std::string, std::string> properties() const {
+        if (GetParam().precision.empty())
+            return {};
+        return {{"Precision", GetParam().precision}};
+    }
     System system;
     AniForce* force = nullptr;
     std::vector<Vec3> positions;
@@ -69,7 +74,7 @@ protected:
 
 TEST_P(AniForceTest, EnergyEqualsTorchAniAndForcesEqualReferenceDifferences) {
     VerletIntegrator integrator(0.001);
-    Context context(system, integrator, Platform::getPlatformByName(GetParam()));
+    Context context(system, integrator, platform(), properties());
     context.setPositions(positions);
     State state = context.getState(State::Energy | State::Forces);
     EXPECT_NEAR(TORCHANI_ENERGY, state.getPotentialEnergy(), 1e-6 * std::abs(TORCHANI_ENERGY));
@@ -77,7 +82,8 @@ TEST_P(AniForceTest, EnergyEqualsTorchAniAndForcesEqualReferenceDifferences) {
     // to difference): every platform's forces against them, to its precision.
     VerletIntegrator referenceIntegrator(0.001);
     Context reference(system, referenceIntegrator, Platform::getPlatformByName("Reference"));
-    const double h = 1e-5, tolerance = GetParam() == "Reference" ? 1e-5 : 1e-4;
+    // The CPU kernel's networks and single/mixed precision GPU kernels compute in float.
+    const double h = 1e-5, tolerance = GetParam().platform == "Reference" ? 1e-5 : 1e-4;
     for (int atom = 0; atom < N; atom++)
         for (int k = 0; k < 3; k++) {
             double e[4];
@@ -99,8 +105,8 @@ TEST_P(AniForceTest, SerializationRoundTripGivesTheSameEnergy) {
     XmlSerializer::serialize<System>(&system, "System", buffer);
     std::unique_ptr<System> copy(XmlSerializer::deserialize<System>(buffer));
     VerletIntegrator integrator1(0.001), integrator2(0.001);
-    Context context1(system, integrator1, Platform::getPlatformByName(GetParam()));
-    Context context2(*copy, integrator2, Platform::getPlatformByName(GetParam()));
+    Context context1(system, integrator1, platform(), properties());
+    Context context2(*copy, integrator2, platform(), properties());
     context1.setPositions(positions);
     context2.setPositions(positions);
     EXPECT_EQ(context1.getState(State::Energy).getPotentialEnergy(),
@@ -120,7 +126,7 @@ TEST(AniForceModel, AnUnsupportedElementIsRefusedNamingTheParticle) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Platforms, AniForceTest, ::testing::Values("Reference", "CPU", "OpenCL", "CUDA"),
-        [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(AllPlatforms, AniForceTest, ::testing::ValuesIn(availablePlatforms()),
+        [](const ::testing::TestParamInfo<PlatformConfig>& info) { return info.param.label(); });
 
 } // namespace

@@ -12,6 +12,9 @@
 
 namespace OpenMMLigand {
 
+/** Hartree in kJ/mol (CODATA 2018: E_h N_A). */
+const double ANI_HARTREE_IN_KJ_PER_MOL = 2625.4996394799;
+
 /** Bad input to AniForce or its model files (see throwForceError). */
 template <class... Parts>
 [[noreturn]] void throwAniError(const Parts&... parts) {

@@ -89,12 +89,16 @@ def relative_rms(a, b):
 @pytest.mark.parametrize("molecule", molecules(), ids=lambda m: m["name"])
 def test_energy_and_forces_equal_torchani(molecule, platform):
     """<= 1e-6 relative energy, <= 1e-5 relative force RMS against TorchANI (float64), all seven elements,
-    amprenavir among the molecules, gas phase and periodic."""
+    amprenavir among the molecules, gas phase and periodic. GPU platforms in single and mixed precision hold
+    positions in float (OpenMM's own arrays): rounding the periodic ethanol's positions to float alone moves
+    Reference's forces by 5e-5 relative RMS, so 1e-4 there."""
     system, _ = build(molecule)
     energy, forces = evaluate(system, molecule["positions_nm"], platform)
     expected = molecule["energy_kj_per_mol"]
     assert abs(energy - expected) <= 1e-6 * abs(expected), (energy, expected)
-    assert relative_rms(forces, numpy.array(molecule["forces_kj_per_mol_nm"])) <= 1e-5
+    force_tolerance = 1e-4 if platform[1] in ("single", "mixed") else 1e-5
+    rms = relative_rms(forces, numpy.array(molecule["forces_kj_per_mol_nm"]))
+    assert rms <= force_tolerance, rms
 
 
 def test_reference_values_cover_every_element():
@@ -216,19 +220,32 @@ def test_changed_model_files_are_refused_on_deserialization(tmp_path):
         openmm.XmlSerializer.deserialize(xml)
 
 
-def test_update_parameters_in_context_changes_elements():
+def make_context(system, platform):
+    name, precision = platform
+    properties = {"Precision": precision} if precision else {}
+    return openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name), properties)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+def test_update_parameters_in_context_changes_elements(platform):
+    """O -> N (an element the force did not have before: the GPU kernels upload its networks) and back."""
     molecule = next(m for m in molecules() if m["name"] == "ethanol")
     system, force = build(molecule)
-    context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+    context = make_context(system, platform)
     context.setPositions(molecule["positions_nm"])
     before = context.getState(getEnergy=True).getPotentialEnergy()
     oxygen = molecule["atomic_numbers"].index(8)
     force.setParticleParameters(oxygen, oxygen, 7)  # O -> N: a different molecule (and radical), but a number
     force.updateParametersInContext(context)
     after = context.getState(getEnergy=True).getPotentialEnergy()
-    fresh = evaluate(system, molecule["positions_nm"])[0]
-    assert after.value_in_unit(unit.kilojoule_per_mole) == pytest.approx(fresh, rel=1e-14)
+    fresh = evaluate(system, molecule["positions_nm"], platform)[0]
+    assert after.value_in_unit(unit.kilojoule_per_mole) == pytest.approx(fresh, rel=1e-12)
     assert after != before
+    force.setParticleParameters(oxygen, oxygen, 8)
+    force.updateParametersInContext(context)
+    assert context.getState(getEnergy=True).getPotentialEnergy() == before
+    if platform != ("Reference", None):
+        return
     force.setParticleParameters(oxygen, oxygen + 1, 7)  # now two entries for one particle
     with pytest.raises(openmm.OpenMMException, match=f"particle {oxygen + 1} was added twice"):
         force.updateParametersInContext(context)
@@ -263,16 +280,87 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path):
     force.addParticle(0, molecule["atomic_numbers"][0])
     with pytest.raises(openmm.OpenMMException, match="particle 0 was added twice"):
         evaluate(system, molecule["positions_nm"])
-    system, force = build(molecule)
-    positions = numpy.array(molecule["positions_nm"])
-    positions[1] = positions[0]
-    with pytest.raises(openmm.OpenMMException, match="at the same point"):
-        evaluate(system, positions)
-    positions = numpy.array(molecule["positions_nm"])
-    positions[2, 1] = numpy.nan
-    with pytest.raises(openmm.OpenMMException, match="particle 2 has the position"):
-        evaluate(system, positions)
     # A box too small for the minimum image.
     small = dict(molecule, box_nm=(numpy.eye(3) * 0.9).tolist())
     with pytest.raises(openmm.OpenMMException, match="at least twice the model's cutoff"):
         evaluate(build(small)[0], molecule["positions_nm"])
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+def test_bad_positions_are_refused_on_every_platform(platform):
+    """Two ML atoms at one point, a NaN coordinate: an exception naming the particles, never a number."""
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    system, _ = build(molecule)
+    positions = numpy.array(molecule["positions_nm"])
+    positions[1] = positions[0]
+    with pytest.raises(openmm.OpenMMException, match="ML atoms 0 and 1 .*at the same point"):
+        evaluate(system, positions, platform)
+    positions = numpy.array(molecule["positions_nm"])
+    positions[2, 1] = numpy.nan
+    with pytest.raises(
+        openmm.OpenMMException, match="particle 2 has (the|a) position|Particle coordinate is NaN"
+    ):  # the CPU platform checks first
+        evaluate(system, positions, platform)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+def test_forces_after_dynamics_with_atom_reordering_equal_reference(platform):
+    """Ethanol and three chlorine atoms on ANI-2x among 297 identical Lennard-Jones particles (NonbondedForce with
+    a cutoff, so that GPU platforms reorder atoms and may swap the chlorines with MM particles: at the first
+    evaluation, then every 250 steps): after 20 steps, the ANI group's energy and forces at the final positions
+    equal Reference's."""
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    rng = numpy.random.default_rng(7)
+    box = 3.0
+    ethanol = numpy.array(molecule["positions_nm"]) + box / 2
+    others = []
+    while len(others) < 300:  # random sequential addition, packing fraction 0.16
+        p = rng.uniform(0, box, 3)
+        delta = numpy.vstack([ethanol, *others]) - p if others else ethanol - p
+        delta -= box * numpy.round(delta / box)
+        if numpy.sqrt((delta**2).sum(axis=1)).min() > 0.3:
+            others.append(p)
+    positions = numpy.vstack([ethanol, others])
+    system = openmm.System()
+    system.setDefaultPeriodicBoxVectors(*[openmm.Vec3(*v) for v in numpy.eye(3) * box])
+    nonbonded = openmm.NonbondedForce()
+    nonbonded.setNonbondedMethod(openmm.NonbondedForce.CutoffPeriodic)
+    nonbonded.setCutoffDistance(0.9)
+    ani = openmmligand.AniForce(MODEL)
+    ani.setUsesPeriodicBoundaryConditions(True)
+    ani.setForceGroup(1)
+    for i, z in enumerate(molecule["atomic_numbers"]):
+        system.addParticle(12.0)
+        nonbonded.addParticle(0.0, 0.3, 0.0)
+        ani.addParticle(i, z)
+    for i in range(len(others)):
+        system.addParticle(40.0)
+        nonbonded.addParticle(0.0, 0.3, 0.5)
+        if i < 3:  # ML atoms identical to MM ones for OpenMM, which may swap them
+            ani.addParticle(len(ethanol) + i, 17)
+    for i in range(len(ethanol)):
+        for j in range(i + 1, len(ethanol)):
+            nonbonded.addException(i, j, 0.0, 1.0, 0.0)
+    system.addForce(nonbonded)
+    system.addForce(ani)
+    name, precision = platform
+    properties = {"Precision": precision} if precision else {}
+    integrator = openmm.LangevinMiddleIntegrator(300, 5.0, 0.0005)
+    integrator.setRandomNumberSeed(3)
+    context = openmm.Context(system, integrator, openmm.Platform.getPlatformByName(name), properties)
+    context.setPositions(positions)
+    context.setVelocitiesToTemperature(300, 5)
+    integrator.step(20)
+    state = context.getState(getPositions=True, getEnergy=True, getForces=True, groups={1}, enforcePeriodicBox=False)
+    final = state.getPositions(asNumpy=True).value_in_unit(unit.nanometer)
+    reference = make_context(system, ("Reference", None))
+    reference.setPositions(final)
+    expected = reference.getState(getEnergy=True, getForces=True, groups={1})
+    kj, kj_nm = unit.kilojoule_per_mole, unit.kilojoule_per_mole / unit.nanometer
+    energy = state.getPotentialEnergy().value_in_unit(kj)
+    assert energy == pytest.approx(expected.getPotentialEnergy().value_in_unit(kj), rel=1e-6)
+    forces = state.getForces(asNumpy=True).value_in_unit(kj_nm)
+    expected_forces = expected.getForces(asNumpy=True).value_in_unit(kj_nm)
+    assert numpy.abs(forces[len(ethanol) + 3 :]).max() == 0  # the other particles have no ANI force
+    tolerance = 1e-4 if precision in ("single", "mixed") else 1e-5
+    assert relative_rms(forces, expected_forces) <= tolerance

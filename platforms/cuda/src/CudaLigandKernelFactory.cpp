@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "CudaLigandKernelFactory.h"
+#include "CommonCalcAniForceKernel.h"
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "CudaContext.h"
 #include "CudaPlatform.h"
@@ -18,6 +19,7 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     try {
         Platform& platform = Platform::getPlatformByName("CUDA");
         platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new CudaLigandKernelFactory());
+        platform.registerKernelFactory(CalcAniForceKernel::Name(), new CudaLigandKernelFactory());
     }
     catch (std::exception& ex) {
         // CUDA is not available: nothing to register.
@@ -31,5 +33,7 @@ KernelImpl* CudaLigandKernelFactory::createKernelImpl(
     CudaContext& cu = *data.contexts[0];
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CommonCalcLigandCouplingForceKernel(name, platform, cu);
+    if (name == CalcAniForceKernel::Name())
+        return new CommonCalcAniForceKernel(name, platform, cu);
     throw OpenMMException("openmm-ligand CUDA plugin: unknown kernel name '" + name + "'");
 }

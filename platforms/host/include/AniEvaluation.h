@@ -11,9 +11,6 @@
 
 namespace OpenMMLigand {
 
-/** Hartree in kJ/mol (CODATA 2018: E_h N_A). */
-const double ANI_HARTREE_IN_KJ_PER_MOL = 2625.4996394799;
-
 /**
  * The ANI energy and its gradient for a set of atoms, in double precision, written to be read: the AEVs
  * (AniModel describes them), each network forward and back, and the chain rule from each AEV term to the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "OpenCLLigandKernelFactory.h"
+#include "CommonCalcAniForceKernel.h"
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "OpenCLContext.h"
 #include "OpenCLPlatform.h"
@@ -18,6 +19,7 @@ extern "C" OPENMM_EXPORT void registerKernelFactories() {
     try {
         Platform& platform = Platform::getPlatformByName("OpenCL");
         platform.registerKernelFactory(CalcLigandCouplingForceKernel::Name(), new OpenCLLigandKernelFactory());
+        platform.registerKernelFactory(CalcAniForceKernel::Name(), new OpenCLLigandKernelFactory());
     }
     catch (std::exception& ex) {
         // OpenCL is not available: nothing to register.
@@ -31,5 +33,7 @@ KernelImpl* OpenCLLigandKernelFactory::createKernelImpl(
     OpenCLContext& cl = *data.contexts[0];
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CommonCalcLigandCouplingForceKernel(name, platform, cl);
+    if (name == CalcAniForceKernel::Name())
+        return new CommonCalcAniForceKernel(name, platform, cl);
     throw OpenMMException("openmm-ligand OpenCL plugin: unknown kernel name '" + name + "'");
 }
