@@ -55,8 +55,8 @@ DEVICE bool isFinitePosition(real4 p) {
  * atoms, so the sums over it run in the same order every time. Problems go to status (first one wins).
  */
 DEVICE void findNeighbours(int i, GLOBAL const real4* RESTRICT posq, GLOBAL const int* RESTRICT posIndex,
-        GLOBAL const int* RESTRICT species, GLOBAL int* RESTRICT status, LOCAL real4* neighbourDelta,
-        LOCAL int* neighbourIndex, LOCAL int* counts, real4 periodicBoxSize, real4 invPeriodicBoxSize,
+        GLOBAL const int* RESTRICT species, GLOBAL int* RESTRICT status, LOCAL_ARG real4* neighbourDelta,
+        LOCAL_ARG int* neighbourIndex, LOCAL_ARG int* counts, real4 periodicBoxSize, real4 invPeriodicBoxSize,
         real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ) {
     if (LOCAL_ID == 0) {
         real4 pi = posq[posIndex[i]];
@@ -157,7 +157,7 @@ KERNEL void computeAev(GLOBAL const real4* RESTRICT posq, GLOBAL const int* REST
         {
             const int term = lid%RADIAL_TERMS, slice = lid/RADIAL_TERMS, slices = size/RADIAL_TERMS;
             if (slice < slices) {
-                LOCAL real* mine = &sums[slice*NUM_SPECIES*RADIAL_TERMS+term];
+                LOCAL_ARG real* mine = &sums[slice*NUM_SPECIES*RADIAL_TERMS+term];
                 for (int s = 0; s < NUM_SPECIES; s++)
                     mine[s*RADIAL_TERMS] = 0;
                 real2 param = radialParams[term];
@@ -180,7 +180,7 @@ KERNEL void computeAev(GLOBAL const real4* RESTRICT posq, GLOBAL const int* REST
         {
             const int term = lid%ANGULAR_TERMS, slice = lid/ANGULAR_TERMS, slices = size/ANGULAR_TERMS;
             if (slice < slices) {
-                LOCAL real* mine = &sums[slice*NUM_PAIRS*ANGULAR_TERMS+term];
+                LOCAL_ARG real* mine = &sums[slice*NUM_PAIRS*ANGULAR_TERMS+term];
                 for (int s = 0; s < NUM_PAIRS; s++)
                     mine[s*ANGULAR_TERMS] = 0;
                 real4 param = angularParams[term];
@@ -280,8 +280,8 @@ KERNEL void computeNetworks(GLOBAL const real* RESTRICT aev, GLOBAL const int4* 
             continue;
         // Backward: gradient of the member's energy share with respect to each layer's inputs. The output layer is
         // linear: its inputs' gradient is its weights. For a CELU output y, dy/dsum = 1 (y > 0) or y/alpha + 1.
-        LOCAL real* gradient = gradientA;
-        LOCAL real* previous = gradientB;
+        LOCAL_ARG real* gradient = gradientA;
+        LOCAL_ARG real* previous = gradientB;
         int offset = outputOffset;
         for (int l = NUM_LAYERS-1; l >= 0; l--) {
             const int4 layer = info[l];
@@ -326,7 +326,7 @@ KERNEL void computeNetworks(GLOBAL const real* RESTRICT aev, GLOBAL const int4* 
                 }
             }
             SYNC_THREADS;
-            LOCAL real* swap = gradient;
+            LOCAL_ARG real* swap = gradient;
             gradient = previous;
             previous = swap;
         }
@@ -379,7 +379,7 @@ KERNEL void computeForces(GLOBAL const real4* RESTRICT posq, GLOBAL const int* R
             real4 d = neighbourDelta[a];
             real r = d.w;
             real fc = cutoffFunction(r, (real) RADIAL_CUTOFF), dfc = cutoffDerivative(r, (real) RADIAL_CUTOFF);
-            LOCAL const real* g = &gradient[species[neighbourIndex[a]]*RADIAL_TERMS];
+            LOCAL_ARG const real* g = &gradient[species[neighbourIndex[a]]*RADIAL_TERMS];
             real dEdr = 0;
             for (int t = 0; t < RADIAL_TERMS; t++) {
                 real2 param = radialParams[t];
@@ -400,7 +400,7 @@ KERNEL void computeForces(GLOBAL const real4* RESTRICT posq, GLOBAL const int* R
             real4 dj = neighbourDelta[ab.x], dk = neighbourDelta[ab.y];
             AngularPair pair = angularPair(dj, dk);
             int block = pairIndex[species[neighbourIndex[ab.x]]*NUM_SPECIES+species[neighbourIndex[ab.y]]];
-            LOCAL const real* g = &gradient[NUM_SPECIES*RADIAL_TERMS+block*ANGULAR_TERMS];
+            LOCAL_ARG const real* g = &gradient[NUM_SPECIES*RADIAL_TERMS+block*ANGULAR_TERMS];
             real dRij = 0, dRik = 0, dCos = 0;
             for (int t = 0; t < ANGULAR_TERMS; t++) {
                 real4 param = angularParams[t];
