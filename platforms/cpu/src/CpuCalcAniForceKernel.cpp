@@ -26,6 +26,75 @@ const float CELU_ALPHA = 0.1f;
  * whose six A values are all zero is skipped (AEV columns of absent species); with blockActive, a 16-column block
  * of C whose flag is 0 is not computed (left as it is).
  */
+/**
+ * One block of up to 6 rows x 16 columns of C: c[i] = init + sum over k in ks (all k < nk when DENSE) of
+ * A[r0 + i][k] B[k][o0..o0+15]. ROWS is the block's row count, a template argument so that a full block's
+ * inner loop carries no tests; DENSE drops the column list (its extra load per k) where every column is used.
+ */
+template <int ROWS, bool DENSE>
+inline __attribute__((always_inline)) void matrixBlock(const float* a, int lda, const int* ks, int nk,
+        const float* panel, Float8 init0, Float8 init1, float* c, int ldc, bool skipZeros) {
+    Float8 acc[2 * ROWS];
+    for (int i = 0; i < ROWS; i++) {
+        acc[2 * i] = init0;
+        acc[2 * i + 1] = init1;
+    }
+    for (int j = 0; j < nk; j++) {
+        const int k = DENSE ? j : ks[j];
+        float x[ROWS];
+        bool allZero = true;
+        for (int i = 0; i < ROWS; i++) {
+            x[i] = a[(size_t) i * lda + k];
+            allZero &= (x[i] == 0.0f);
+        }
+        if (skipZeros && allZero)
+            continue;
+        Float8 b0, b1;
+        std::memcpy(&b0, panel + (size_t) k * 16, sizeof(Float8));
+        std::memcpy(&b1, panel + (size_t) k * 16 + 8, sizeof(Float8));
+        for (int i = 0; i < ROWS; i++) {
+            acc[2 * i] += x[i] * b0;
+            acc[2 * i + 1] += x[i] * b1;
+        }
+    }
+    for (int i = 0; i < ROWS; i++)
+        std::memcpy(c + (size_t) i * ldc, &acc[2 * i], 2 * sizeof(Float8));
+}
+
+template <bool DENSE>
+inline __attribute__((always_inline)) void matrixBlockOfRows(int rows, const float* a, int lda, const int* ks, int nk,
+        const float* panel, Float8 init0, Float8 init1, float* c, int ldc, bool skipZeros) {
+    switch (rows) {
+    case 6:
+        matrixBlock<6, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    case 5:
+        matrixBlock<5, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    case 4:
+        matrixBlock<4, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    case 3:
+        matrixBlock<3, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    case 2:
+        matrixBlock<2, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    default:
+        matrixBlock<1, DENSE>(a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+        break;
+    }
+}
+
+/**
+ * C[r][o] = (bias ? bias[o] : 0) + sum over k in ks (or every k < nk if ks is null) of A[r][k] B[k][o], for r < m
+ * and o < n (row strides lda, ldb, ldc). B comes twice: as is (K x ldb, used when n is not a multiple of 16) and
+ * packed (packColumns: each block of 16 columns stored as K contiguous rows of 16, so that a block's panel is read
+ * sequentially). The register-blocked form of a matrix product: 6 rows x 16 columns of C stay in registers while k
+ * runs (two vector loads of B and six broadcasts of A per 12 vector multiply-adds with AVX2). With skipZeros, a k
+ * whose six A values are all zero is skipped (AEV columns of absent species); with blockActive, a 16-column block
+ * of C whose flag is 0 is not computed (left as it is).
+ */
 inline __attribute__((always_inline)) void matrixProductBody(int m, int n, const float* A, int lda, const int* ks,
         int nk, const float* B, int ldb, const float* packedB, int K, const float* bias, float* C, int ldc,
         bool skipZeros, const char* blockActive) {
@@ -33,8 +102,10 @@ inline __attribute__((always_inline)) void matrixProductBody(int m, int n, const
         for (int r = 0; r < m; r++)
             for (int o = 0; o < n; o++) {
                 float sum = bias ? bias[o] : 0.0f;
-                for (int c = 0; c < nk; c++)
-                    sum += A[(size_t) r * lda + ks[c]] * B[(size_t) ks[c] * ldb + o];
+                for (int c = 0; c < nk; c++) {
+                    const int k = ks ? ks[c] : c;
+                    sum += A[(size_t) r * lda + k] * B[(size_t) k * ldb + o];
+                }
                 C[(size_t) r * ldc + o] = sum;
             }
         return;
@@ -44,43 +115,20 @@ inline __attribute__((always_inline)) void matrixProductBody(int m, int n, const
     for (int o0 = 0; o0 < n; o0 += 16) {
         if (blockActive != nullptr && !blockActive[o0 / 16])
             continue;
+        Float8 init0{}, init1{};
+        if (bias != nullptr) {
+            std::memcpy(&init0, bias + o0, sizeof(Float8));
+            std::memcpy(&init1, bias + o0 + 8, sizeof(Float8));
+        }
+        const float* panel = packedB + (size_t) (o0 / 16) * K * 16;
         for (int r0 = 0; r0 < m; r0 += 6) {
             const int rows = std::min(6, m - r0);
             const float* a = A + (size_t) r0 * lda;
-            Float8 init0{}, init1{};
-            if (bias != nullptr) {
-                std::memcpy(&init0, bias + o0, sizeof(Float8));
-                std::memcpy(&init1, bias + o0 + 8, sizeof(Float8));
-            }
-            Float8 c00 = init0, c01 = init1, c10 = init0, c11 = init1, c20 = init0, c21 = init1, c30 = init0,
-                   c31 = init1, c40 = init0, c41 = init1, c50 = init0, c51 = init1;
-            for (int c = 0; c < nk; c++) {
-                const int k = ks[c];
-                const float x0 = a[k], x1 = rows > 1 ? a[lda + k] : 0.0f, x2 = rows > 2 ? a[2 * lda + k] : 0.0f,
-                            x3 = rows > 3 ? a[3 * lda + k] : 0.0f, x4 = rows > 4 ? a[4 * lda + k] : 0.0f,
-                            x5 = rows > 5 ? a[5 * lda + k] : 0.0f;
-                if (skipZeros && x0 == 0 && x1 == 0 && x2 == 0 && x3 == 0 && x4 == 0 && x5 == 0)
-                    continue;
-                Float8 b0, b1;
-                const float* b = packedB + ((size_t) (o0 / 16) * K + k) * 16;
-                std::memcpy(&b0, b, sizeof(Float8));
-                std::memcpy(&b1, b + 8, sizeof(Float8));
-                c00 += x0 * b0;
-                c01 += x0 * b1;
-                c10 += x1 * b0;
-                c11 += x1 * b1;
-                c20 += x2 * b0;
-                c21 += x2 * b1;
-                c30 += x3 * b0;
-                c31 += x3 * b1;
-                c40 += x4 * b0;
-                c41 += x4 * b1;
-                c50 += x5 * b0;
-                c51 += x5 * b1;
-            }
-            const Float8 result[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-            for (int i = 0; i < rows; i++)
-                std::memcpy(C + (size_t) (r0 + i) * ldc + o0, &result[2 * i], 2 * sizeof(Float8));
+            float* c = C + (size_t) r0 * ldc + o0;
+            if (ks == nullptr)
+                matrixBlockOfRows<true>(rows, a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
+            else
+                matrixBlockOfRows<false>(rows, a, lda, ks, nk, panel, init0, init1, c, ldc, skipZeros);
         }
     }
 }
@@ -348,9 +396,6 @@ double CpuCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, 
     threads.execute([&](ThreadPool&, int) {
         std::vector<std::vector<float>> outputs, slopes;
         std::vector<float> back, previous;
-        std::vector<int> allIndices(aevLength);
-        for (int k = 0; k < aevLength; k++)
-            allIndices[k] = k;
         for (int task = next++; task < tasks; task = next++) {
             const SpeciesBatch& batch = batches[task / members];
             const int s = species[batch.atoms[0]], member = task % members, rows = batch.atoms.size();
@@ -365,9 +410,8 @@ double CpuCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, 
                             batch.cols.size(), layer.weightsT, layer.biases.data(), outputs[l].data(), layer.outputs,
                             true, nullptr);
                 else
-                    matrixProduct(rows, layer.outputs, outputs[l - 1].data(), layer.inputs, allIndices.data(),
-                            layer.inputs, layer.weightsT, layer.biases.data(), outputs[l].data(), layer.outputs, false,
-                            nullptr);
+                    matrixProduct(rows, layer.outputs, outputs[l - 1].data(), layer.inputs, nullptr, layer.inputs,
+                            layer.weightsT, layer.biases.data(), outputs[l].data(), layer.outputs, false, nullptr);
                 slopes[l].assign(outputs[l].size(), 1.0f);
                 if (layer.celu)
                     for (size_t k = 0; k < outputs[l].size(); k++) {
@@ -393,15 +437,14 @@ double CpuCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, 
                 // d/d(inputs) = back x W (W as stored: [outputs][inputs]).
                 if (l > 0) {
                     previous.assign((size_t) rows * layer.inputs, 0.0f);
-                    matrixProduct(rows, layer.inputs, back.data(), layer.outputs, allIndices.data(), layer.outputs,
-                            layer.weights, nullptr, previous.data(), layer.inputs, false, nullptr);
+                    matrixProduct(rows, layer.inputs, back.data(), layer.outputs, nullptr, layer.outputs, layer.weights,
+                            nullptr, previous.data(), layer.inputs, false, nullptr);
                     back.swap(previous);
                 }
                 else {
                     taskGradient[task].assign((size_t) rows * aevLength, 0.0f);
-                    matrixProduct(rows, aevLength, back.data(), layer.outputs, allIndices.data(), layer.outputs,
-                            layer.weights, nullptr, taskGradient[task].data(), aevLength, false,
-                            batch.activeBlocks.data());
+                    matrixProduct(rows, aevLength, back.data(), layer.outputs, nullptr, layer.outputs, layer.weights,
+                            nullptr, taskGradient[task].data(), aevLength, false, batch.activeBlocks.data());
                 }
             }
         }
