@@ -66,7 +66,7 @@ def measure_molecule(molecule, args, model32, model64):
         force.setUsesPeriodicBoundaryConditions(True)
     system.addForce(force)
     contexts = {}
-    for name in ("CPU", "Reference"):
+    for name in ("CPU", "Reference", *args.force_platforms):
         contexts[name] = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name))
         contexts[name].setPositions(positions)
 
@@ -92,6 +92,8 @@ def measure_molecule(molecule, args, model32, model64):
         "torchani_float32": theirs(model32, torch.float32),
         "torchani_float64": theirs(model64, torch.float64),
     }
+    for name in args.force_platforms:
+        ways[f"ours_{name.lower()}"] = ours(name)
     if len(numbers) <= 20 or args.reference:
         ways["ours_reference"] = ours("Reference")
     samples = {w: ([], []) for w in ways}
@@ -109,7 +111,8 @@ def measure_molecule(molecule, args, model32, model64):
     print(
         f"{row['molecule']} ({row['atoms']} atoms): ours {1000 * row['ours_cpu_s']:.1f} ms, TorchANI float32 "
         f"{1000 * row['torchani_float32_s']:.1f} ms, float64 {1000 * row['torchani_float64_s']:.1f} ms: "
-        f"{row['torchani_float32_over_ours']:.2f}x; {row['ours_dense_gflops']:.1f} dense-equivalent GFLOP/s",
+        f"{row['torchani_float32_over_ours']:.2f}x; {row['ours_dense_gflops']:.1f} dense-equivalent GFLOP/s"
+        + "".join(f"; {name} {1000 * row[f'ours_{name.lower()}_s']:.2f} ms" for name in args.force_platforms),
         flush=True,
     )
     return row
@@ -184,8 +187,11 @@ def plot(results, path):
             ("ours_cpu_s", "openmm-ligand AniForce, CPU platform"),
             ("torchani_float32_s", "TorchANI float32 (CPU)"),
             ("torchani_float64_s", "TorchANI float64 (CPU)"),
+            ("ours_opencl_s", "openmm-ligand AniForce, OpenCL (here: PoCL on the CPU)"),
+            ("ours_cuda_s", "openmm-ligand AniForce, CUDA"),
         ):
-            left.plot(x, [1000 * r[key] for r in rows], "o-", label=label)
+            if key in rows[0]:
+                left.plot(x, [1000 * r[key] for r in rows], "o-", label=label)
         left.set_xlabel("atoms")
         left.set_ylabel("energy + forces (ms)")
         left.set_title("ANI-2x, 8 members, same CPU and run", fontsize=10)
@@ -210,6 +216,9 @@ def main():
     parser.add_argument("--parts", nargs="+", default=["force", "mlmm"], choices=["force", "mlmm"])
     parser.add_argument("--model", default=os.path.join(HERE, "..", "..", "shared", "models", "ani-2x"))
     parser.add_argument("--platforms", nargs="+", default=["CPU"], help="for mlmm")
+    parser.add_argument(
+        "--force-platforms", nargs="*", default=[], help="for force: platforms timed beside CPU (OpenCL, CUDA)"
+    )
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--steps", type=int, default=20, help="MD steps per timed block (mlmm)")
     parser.add_argument("--reference", action="store_true", help="time the Reference platform for every molecule")

@@ -203,8 +203,14 @@ def main():
                         f"c routes {row['c_routes']}",
                         flush=True,
                     )
+                    save(rows, args)
                 for sampler, _ in made.values():
                     sampler._reporter.close()
+    print(markdown(save(rows, args)))
+
+
+def save(rows, args):
+    """Write the rows so far (JSON and plot): a long run that is stopped keeps what it measured."""
     results = {
         "openmm": openmm.__version__,
         "cpu_count": os.cpu_count(),
@@ -222,7 +228,7 @@ def main():
     with open(path, "w") as out:
         json.dump(results, out, indent=2)
     plot(results, os.path.splitext(path)[0] + ".png")
-    print(markdown(results))
+    return results
 
 
 def markdown(results):
