@@ -14,6 +14,9 @@ evaluation of that way's System (at unchanged positions: the cheapest evaluation
 (`--steps` MD steps per replica, interleaved), wall and process CPU time. Medians are reported.
 
     ./run shell python bench/samplers.py --methods PME RF --platforms CPU --states 12 20 --steps 250
+
+`--ways bc` leaves out (a) (e.g. for reaction field, where openmmtools' own alchemical System is slow and
+restarts its first moves after NaN energies on this system).
 """
 
 import argparse
@@ -135,6 +138,12 @@ def main():
     parser.add_argument("--platforms", nargs="+", default=["CPU"])
     parser.add_argument("--precision", default="mixed", help="for GPU platforms")
     parser.add_argument("--methods", nargs="+", default=["PME"], choices=list(METHODS))
+    parser.add_argument(
+        "--ways",
+        default="abc",
+        help="which of (a) openmmtools alchemy + sampler, (b) ours + openmmtools sampler, (c) ours + our sampler; "
+        "c is always run",
+    )
     parser.add_argument("--states", nargs="+", type=int, default=[12, 20])
     parser.add_argument("--steps", nargs="+", type=int, default=[250], help="MD steps per replica per iteration")
     parser.add_argument("--matrix-repeats", type=int, default=3, help="5-step iterations timed for the energy matrix")
@@ -143,6 +152,9 @@ def main():
     parser.add_argument("--system", default="water", choices=["water", "1hpv"], help="1hpv: the complex (PME only)")
     parser.add_argument("--name", default="samplers")
     args = parser.parse_args()
+    args.ways = "".join(sorted(set(args.ways) | {"c"}))
+    if not set(args.ways) <= set("abc"):
+        parser.error("--ways takes letters from abc")
     rows = []
     folder = tempfile.mkdtemp()
     for method in args.methods:
@@ -162,45 +174,45 @@ def main():
             if precision:
                 platform.setPropertyDefaultValue("Precision", precision)
             for k in args.states:
-                made = {way: make_sampler(way, test, k, 5, platform, folder) for way in "abc"}
-                spent = {way: instrument(made[way][0]) for way in "abc"}
-                evaluation = {way: one_evaluation(made[way][1], test, platform) for way in "abc"}
+                made = {way: make_sampler(way, test, k, 5, platform, folder) for way in args.ways}
+                spent = {way: instrument(made[way][0]) for way in args.ways}
+                evaluation = {way: one_evaluation(made[way][1], test, platform) for way in args.ways}
                 # The energy matrix: short iterations (its cost does not depend on the MD steps), interleaved.
-                matrix = {way: {"wall": [], "cpu": []} for way in "abc"}
+                matrix = {way: {"wall": [], "cpu": []} for way in args.ways}
                 for _ in range(args.matrix_repeats):
-                    for way in "abc":
+                    for way in args.ways:
                         _, _, wall, cpu = one_iteration(made[way][0], spent[way], 5)
                         matrix[way]["wall"].append(wall)
                         matrix[way]["cpu"].append(cpu)
                 base = {"platform": platform_name, "precision": precision, "method": method, "atoms": atoms}
                 base["system"] = args.system
                 base.update({"states": k, "evaluation_s": evaluation})
-                for way in "abc":
+                for way in args.ways:
                     base[f"{way}_matrix_s"] = float(numpy.median(matrix[way]["wall"]))
                     base[f"{way}_matrix_cpu_s"] = float(numpy.median(matrix[way]["cpu"]))
                     base[f"{way}_matrix_row_evaluations"] = base[f"{way}_matrix_s"] / k / evaluation[way]
                 for steps in args.steps:
-                    samples = {way: [] for way in "abc"}
+                    samples = {way: [] for way in args.ways}
                     for _ in range(args.iteration_repeats):
-                        for way in "abc":  # interleaved: the machine's noise falls on every way alike
+                        for way in args.ways:  # interleaved: the machine's noise falls on every way alike
                             samples[way].append(one_iteration(made[way][0], spent[way], steps))
                     row = dict(base, steps=steps)
-                    for way in "abc":
+                    for way in args.ways:
                         values = numpy.median(numpy.array(samples[way]), axis=0)
                         row[f"{way}_iteration_s"], row[f"{way}_iteration_cpu_s"] = float(values[0]), float(values[1])
                         row[f"{way}_iteration_matrix_s"] = float(values[2])
-                    for way in "ab":
+                    for way in [w for w in "ab" if w in args.ways]:
                         row[f"{way}_over_c_iteration"] = row[f"{way}_iteration_s"] / row["c_iteration_s"]
                         row[f"{way}_over_c_iteration_cpu"] = row[f"{way}_iteration_cpu_s"] / row["c_iteration_cpu_s"]
                         row[f"{way}_over_c_matrix"] = row[f"{way}_matrix_s"] / row["c_matrix_s"]
                     row["c_routes"] = made["c"][0].energy_matrix_routes
                     rows.append(row)
                     print(
-                        f"{platform_name} {method} K={k} {steps} steps: iteration a {row['a_iteration_s']:.2f} s, "
-                        f"b {row['b_iteration_s']:.2f} s, c {row['c_iteration_s']:.2f} s; energy-matrix row in "
-                        f"evaluations: a {row['a_matrix_row_evaluations']:.2f}, b "
-                        f"{row['b_matrix_row_evaluations']:.2f}, c {row['c_matrix_row_evaluations']:.2f}; "
-                        f"c routes {row['c_routes']}",
+                        f"{platform_name} {method} K={k} {steps} steps: iteration "
+                        + ", ".join(f"{w} {row[f'{w}_iteration_s']:.2f} s" for w in args.ways)
+                        + "; energy-matrix row in evaluations: "
+                        + ", ".join(f"{w} {row[f'{w}_matrix_row_evaluations']:.2f}" for w in args.ways)
+                        + f"; c routes {row['c_routes']}",
                         flush=True,
                     )
                     save(rows, args)
@@ -237,13 +249,18 @@ def markdown(results):
         "| (c) ours + our sampler | (a)/(c) wall; CPU | energy-matrix row, in evaluations: (a) | (b) | (c) |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+
+    def value(r, key, digits):
+        return f"{r[key]:.{digits}f}" if key in r else "not run"
+
     for r in results["rows"]:
         platform = r["platform"] + (f" ({r['precision']})" if r["precision"] else "")
         lines.append(
-            f"| {r.get('system', 'water')} ({r['atoms']}) | {platform} | {r['method']} | {r['states']} | {r['steps']} | {r['a_iteration_s']:.2f} | {r['b_iteration_s']:.2f} | "
-            f"{r['c_iteration_s']:.2f} | **{r['a_over_c_iteration']:.2f}**; {r['a_over_c_iteration_cpu']:.2f} | "
-            f"{r['a_matrix_row_evaluations']:.1f} | {r['b_matrix_row_evaluations']:.1f} | "
-            f"**{r['c_matrix_row_evaluations']:.2f}** |"
+            f"| {r.get('system', 'water')} ({r['atoms']}) | {platform} | {r['method']} | {r['states']} | {r['steps']} | "
+            f"{value(r, 'a_iteration_s', 2)} | {value(r, 'b_iteration_s', 2)} | {value(r, 'c_iteration_s', 2)} | "
+            f"**{value(r, 'a_over_c_iteration', 2)}**; {value(r, 'a_over_c_iteration_cpu', 2)} | "
+            f"{value(r, 'a_matrix_row_evaluations', 1)} | {value(r, 'b_matrix_row_evaluations', 1)} | "
+            f"**{value(r, 'c_matrix_row_evaluations', 2)}** |"
         )
     return "\n".join(lines)
 
@@ -264,8 +281,8 @@ def plot(results, path):
         "c": "(c) decouple + openmm-ligand sampler",
     }
     for offset, way in zip((-0.27, 0, 0.27), "abc"):
-        left.bar(x + offset, [r[f"{way}_iteration_s"] for r in rows], 0.26, label=names[way])
-        right.bar(x + offset, [r[f"{way}_matrix_row_evaluations"] for r in rows], 0.26, label=names[way])
+        left.bar(x + offset, [r.get(f"{way}_iteration_s", 0) for r in rows], 0.26, label=names[way])
+        right.bar(x + offset, [r.get(f"{way}_matrix_row_evaluations", 0) for r in rows], 0.26, label=names[way])
     for ax, title in (
         (left, "HREX iteration, s"),
         (right, "energy-matrix row, in force+energy evaluations"),

@@ -65,7 +65,8 @@ run() {
   echo "== C++ tests on CUDA (every precision)"
   local status=0
   (cd "$build" && OPENMM_PLUGIN_DIR="$(python3 -c 'import openmm.version as v; print(v.openmm_library_path)')/plugins:$build/plugins" \
-     timeout 150 ./bin/TestLigandCouplingForce --gtest_filter='*CUDA*' && ./bin/TestLigandSerialization) || status=1
+     timeout 150 ./bin/TestLigandCouplingForce --gtest_filter='*CUDA*' && ./bin/TestLigandSerialization &&
+     timeout 60 ./bin/TestAniForce --gtest_filter='*CUDA*') || status=1  # skips without $OPENMMLIGAND_ANI2X_MODEL
   echo "== Python tests on CUDA"
   (cd "$build" && PYTHONPATH="$build/python" OPENMMLIGAND_CACHE="$build/complex-cache" \
      timeout 200 python3 -m pytest -q -p no:cacheprovider "$root/tests/python" -k "CUDA" -x) || status=1

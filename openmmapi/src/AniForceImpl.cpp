@@ -25,14 +25,18 @@ void AniForceImpl::validate(const System& system, const AniForce& force) {
             throwAniError("particle ", particle, " is a virtual site: ANI models describe atoms only");
     }
     if (force.usesPeriodicBoundaryConditions()) {
-        Vec3 a, b, c;
-        system.getDefaultPeriodicBoxVectors(a, b, c);
-        double width = 2 * force.getCutoffDistance();
-        if (a[0] < width || b[1] < width || c[2] < width)
-            throwAniError("the periodic box (", a[0], ", ", b[1], ", ", c[2],
-                    " nm) must be at least twice the model's ", "cutoff (", width,
-                    " nm) wide for the minimum image convention");
+        Vec3 box[3];
+        system.getDefaultPeriodicBoxVectors(box[0], box[1], box[2]);
+        checkBox(force, box);
     }
+}
+
+void AniForceImpl::checkBox(const AniForce& force, const Vec3* box) {
+    double width = 2 * force.getCutoffDistance();
+    if (box[0][0] < width || box[1][1] < width || box[2][2] < width)
+        throwAniError("the periodic box (", box[0][0], ", ", box[1][1], ", ", box[2][2],
+                " nm) must be at least twice the model's cutoff (", width,
+                " nm) wide for the minimum image convention");
 }
 
 void AniForceImpl::initialize(ContextImpl& context) {
@@ -50,6 +54,11 @@ void AniForceImpl::initialize(ContextImpl& context) {
 double AniForceImpl::calcForcesAndEnergy(ContextImpl& context, bool includeForces, bool includeEnergy, int groups) {
     if ((groups & (1 << owner.getForceGroup())) == 0)
         return 0.0;
+    if (initialPeriodic) { // a barostat may have shrunk the box since validate()
+        Vec3 box[3];
+        context.getPeriodicBoxVectors(box[0], box[1], box[2]);
+        checkBox(owner, box);
+    }
     return kernel.getAs<CalcAniForceKernel>().execute(context, includeForces, includeEnergy);
 }
 

@@ -5,6 +5,7 @@
 
 #include "AniForce.h"
 #include "openmm/Kernel.h"
+#include "openmm/Vec3.h"
 #include "openmm/internal/ForceImpl.h"
 #include <map>
 #include <string>
@@ -32,6 +33,8 @@ public:
     void updateParametersInContext(OpenMM::ContextImpl& context);
     /** Check the force against a System; throws naming the first problem. */
     static void validate(const OpenMM::System& system, const AniForce& force);
+    /** Throws unless every width of box (the three box vectors, nm) is at least twice the model's cutoff. */
+    static void checkBox(const AniForce& force, const OpenMM::Vec3* box);
 
 private:
     const AniForce& owner;

@@ -37,8 +37,6 @@ private:
     /** Upload the species, the tiles of atoms of one element and the networks of the species present. */
     void uploadSpecies(const AniForce& force);
     void createKernels();
-    template <class T>
-    void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
     void throwStatus();
     OpenMM::ComputeContext& cc;
     std::shared_ptr<const AniModel> model;

@@ -41,8 +41,6 @@ private:
     class ReorderListener;
     void uploadParameters();
     void createKernels();
-    template <class T>
-    void setBoxArgs(OpenMM::ComputeKernel& kernel, int index);
     /**
      * For getStateEnergies() and getInteractionEnergies(): zero the fixed-point sums, find the candidates, run
      * kernel over them, and return the first count sums in kJ/mol. The kernel's arguments are already set.

@@ -3,6 +3,7 @@
 #include "CommonCalcAniForceKernel.h"
 #include "AniForce.h"
 #include "CommonLigandKernelSources.h"
+#include "CommonPeriodicBoxArgs.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/internal/ContextImpl.h"
 #include <algorithm>
@@ -267,38 +268,13 @@ void CommonCalcAniForceKernel::createKernels() {
     kernelsCreated = true;
 }
 
-template <class T>
-void CommonCalcAniForceKernel::setBoxArgs(ComputeKernel& kernel, int index) {
-    Vec3 a, b, c;
-    cc.getPeriodicBoxVectors(a, b, c);
-    kernel->setArg(index++, T(a[0], b[1], c[2], 0));
-    kernel->setArg(index++, T(1.0 / a[0], 1.0 / b[1], 1.0 / c[2], 0));
-    kernel->setArg(index++, T(a[0], a[1], a[2], 0));
-    kernel->setArg(index++, T(b[0], b[1], b[2], 0));
-    kernel->setArg(index, T(c[0], c[1], c[2], 0));
-}
-
 double CommonCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
     ContextSelector selector(cc);
     if (!kernelsCreated)
         createKernels();
     const int n = particles.size();
-    if (periodic) {
-        Vec3 a, b, c;
-        cc.getPeriodicBoxVectors(a, b, c);
-        double width = 2 * model->radialCutoff / 10;
-        if (a[0] < width || b[1] < width || c[2] < width)
-            throwAniError("the periodic box (", a[0], ", ", b[1], ", ", c[2],
-                    " nm) must be at least twice the model's ", "cutoff (", width,
-                    " nm) wide for the minimum image convention");
-    }
-    for (ComputeKernel* kernel : {&aevKernel, &forcesKernel}) {
-        int index = (kernel == &aevKernel ? 8 : 12);
-        if (cc.getUseDoublePrecision())
-            setBoxArgs<mm_double4>(*kernel, index);
-        else
-            setBoxArgs<mm_float4>(*kernel, index);
-    }
+    setPeriodicBoxArgs(cc, aevKernel, 8);
+    setPeriodicBoxArgs(cc, forcesKernel, 12);
     networksKernel->setArg(9, (int) includeForces);
     forcesKernel->setArg(11, (int) includeForces);
     aevKernel->execute(n * ATOM_GROUP_SIZE, ATOM_GROUP_SIZE);

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 the openmm-ligand developers
 #include "CommonCalcLigandCouplingForceKernel.h"
 #include "CommonLigandKernelSources.h"
+#include "CommonPeriodicBoxArgs.h"
 #include "LigandError.h"
 #include "LigandPairPotential.h"
 #include "PositionCheck.h"
@@ -229,17 +230,6 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
     kernelsCreated = true;
 }
 
-template <class T>
-void CommonCalcLigandCouplingForceKernel::setBoxArgs(ComputeKernel& kernel, int index) {
-    Vec3 a, b, c;
-    cc.getPeriodicBoxVectors(a, b, c);
-    kernel->setArg(index++, T(a[0], b[1], c[2], 0));
-    kernel->setArg(index++, T(1.0 / a[0], 1.0 / b[1], 1.0 / c[2], 0));
-    kernel->setArg(index++, T(a[0], a[1], a[2], 0));
-    kernel->setArg(index++, T(b[0], b[1], b[2], 0));
-    kernel->setArg(index, T(c[0], c[1], c[2], 0));
-}
-
 void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(
         ContextImpl& context, bool includeForces, bool writeOutputs) {
     std::pair<double, double> lambdas = params.lambdas(context);
@@ -256,10 +246,7 @@ void CommonCalcLigandCouplingForceKernel::setEvaluationArgs(
                      : kernel == &interactionsKernel  ? 12
                      : kernel == &stateEnergiesKernel ? 13
                                                       : 15);
-        if (useDouble)
-            setBoxArgs<mm_double4>(*kernel, index);
-        else
-            setBoxArgs<mm_float4>(*kernel, index);
+        setPeriodicBoxArgs(cc, *kernel, index);
     }
     auto setReal = [&](ComputeKernel& kernel, int index, double value) {
         if (useDouble)
