@@ -12,7 +12,6 @@ using namespace OpenMMLigand;
 
 namespace {
 
-const double HARTREE_IN_KJ_PER_MOL = 2625.4996394799;
 /** Eight floats as one value (GCC vector extension): one AVX register in the AVX2 clone, two SSE ones otherwise. */
 typedef float Float8 __attribute__((vector_size(32)));
 const float CELU_ALPHA = 0.1f;
@@ -471,10 +470,10 @@ double CpuCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, 
                 addAevGradient(i, &dEdAev[(size_t) i * aevLength], gradients[thread]);
         });
         threads.waitForThreads();
-        const double scale = HARTREE_IN_KJ_PER_MOL * 10.0; // Hartree/Angstrom -> kJ/mol/nm
+        const double scale = ANI_HARTREE_IN_KJ_PER_MOL * 10.0; // Hartree/Angstrom -> kJ/mol/nm
         for (int i = 0; i < n; i++)
             for (const auto& g : gradients)
                 (*data.forces)[particles[i]] -= Vec3(g[3 * i], g[3 * i + 1], g[3 * i + 2]) * scale;
     }
-    return includeEnergy ? energy * HARTREE_IN_KJ_PER_MOL : 0.0;
+    return includeEnergy ? energy * ANI_HARTREE_IN_KJ_PER_MOL : 0.0;
 }
