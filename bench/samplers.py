@@ -161,7 +161,7 @@ def main():
         if args.system == "1hpv":
             if method != "PME":
                 raise SystemExit("the 1HPV complex is built with PME")
-            made = openmmligand.complexes.amprenavir_hiv_protease()
+            made = openmmligand.complexes.amprenavir_hiv_protease(platform=openmm.Platform.getPlatformByName("CPU"))
             test = openmmligand.testsystems.LigandInWater(made.system, made.topology, made.positions, made.ligand_atoms)
         else:
             test = openmmligand.testsystems.ligand_in_water(

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""Command line: ``openmm-ligand demo [options]`` (also ``python -m openmmligand demo``)."""
+"""Command line: ``openmm-ligand demo|hydration [options]`` (also ``python -m openmmligand ...``)."""
 
 import argparse
 import sys
@@ -20,10 +20,17 @@ def main(argv=None):
             "demo", help="decouple a drug from its target, simulate at several lambda, report dU/dlambda and ns/day"
         )
     )
+    from .fep import cli as fep_cli
+
+    fep_cli.add_arguments(
+        commands.add_parser("hydration", help="hydration free energy of a molecule (SMILES): HREX, MBAR, Dask")
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo.run(args)
+        if args.command == "hydration":
+            return fep_cli.run(args)
     except LigandError as error:
         if argv is not None:
             raise

@@ -21,8 +21,8 @@ What :func:`build_complex` does:
 - the result is cached (PDB, serialized System and State XML) under ``$OPENMMLIGAND_CACHE`` (default
   ``~/.cache/openmm-ligand``), keyed by every input, so the second call is fast.
 
-These GAFF/MMFF94 parameters are for demonstrations and benchmarks. For production, parameterize the ligand with
-AM1-BCC charges (openmmforcefields) and use :func:`from_system` — the plugin works on any System.
+A System parameterized some other way (openmmforcefields, OpenFF) goes through :func:`from_system`: the plugin works
+on any System.
 """
 
 import hashlib
@@ -38,7 +38,7 @@ from openmm import app, unit
 
 from .errors import LigandError
 
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2  # 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel GAFF 1.4 + MMFF94)
 HIV_PROTEASE_PDB_VARIABLE = "OPENMMLIGAND_1HPV_PDB"
 # Amprenavir (VX-478, residue "478" in 1HPV): (3S)-oxolan-3-yl N-[(2S,3R)-4-[(4-aminophenyl)sulfonyl-
 # (2-methylpropyl)amino]-3-hydroxy-1-phenylbutan-2-yl]carbamate.
@@ -225,9 +225,10 @@ def build_complex(
     molecule = ligand_molecule(pdb_file, ligand_residue, smiles)
     from .gaff import LigandTemplate
 
-    template = LigandTemplate(molecule, ligand_atom_names(molecule), ligand_residue)
-    for kind, missing, used in template.substitutions:
-        log(f"GAFF has no {kind} parameter for {missing}: using {used} (analogue)")
+    log(f"ligand parameters: GAFF2 types and AM1-BCC charges from AmberTools ({molecule.GetNumAtoms()} atoms; cached)")
+    template = LigandTemplate(molecule, ligand_atom_names(molecule), ligand_residue, cache_dir=cache_dir)
+    for note in template.substitutions:
+        log(f"parmchk2: {note}")
 
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
     random.seed(BUILDER_VERSION)  # PDBFixer and Modeller place some hydrogens and the ions at random
@@ -268,7 +269,8 @@ def build_complex(
         "ligand_atoms": len(ligand_atoms),
         "ligand_charges": template.charge_method,
         "ligand_gaff_types": template.atom_types,
-        "gaff_substitutions": template.substitutions,
+        "ligand_force_field": template.force_field,
+        "parmchk2_substitutions": template.substitutions,
         "padding_nm": padding,
         "ionic_strength_molar": ionic_strength,
         "minimization_iterations": minimize,

