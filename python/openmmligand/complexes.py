@@ -14,8 +14,8 @@ What :func:`build_complex` does:
 - protein and crystal waters: PDBFixer adds missing heavy atoms (missing residues are not modelled) and
   hydrogens at pH 7; Amber14 (``amber14-all.xml``) and TIP3P;
 - ligand: its heavy atoms from the PDB, bond orders and stereochemistry from its SMILES (RDKit; a SMILES that
-  does not match the structure is an error), hydrogens with coordinates, then GAFF types and parameters from
-  Open Babel's copy of GAFF with MMFF94 charges (:mod:`openmmligand.gaff` says why and what that means);
+  does not match the structure is an error), hydrogens with coordinates, then GAFF2 types and parameters and
+  AM1-BCC charges from AmberTools (antechamber, parmchk2; :mod:`openmmligand.gaff`), cached by input;
 - TIP3P solvent in a padded cubic box with Na+/Cl- neutralizing and at 0.15 M, PME (1 nm cutoff), HBonds
   constraints, rigid water; energy minimization;
 - the result is cached (PDB, serialized System and State XML) under ``$OPENMMLIGAND_CACHE`` (default

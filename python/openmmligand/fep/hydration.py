@@ -76,6 +76,7 @@ def hydration_free_energy(
     platform: str = "CPU",
     platform_properties: Optional[dict] = None,
     padding: float = 1.2,
+    cutoff: float = 0.9,
     seed: int = 1,
     scheduler: Optional[str] = None,
     workers: Optional[int] = None,
@@ -88,7 +89,7 @@ def hydration_free_energy(
     Returns the summary written to ``out/summary.json`` (ΔG and uncertainty in kcal/mol, every term, per-leg
     diagnostics); also ``summary.txt`` and ``report.png``. ``repeats`` independent repeats (seeds differ) run as
     separate units. Execution: ``serial`` in this process; else Dask (``scheduler`` address or a LocalCluster
-    of ``workers`` processes). Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that
+    of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that
     does not answer, or a checkpoint that cannot be read — before any long run where it can.
     """
     if repeats < 1:
@@ -110,7 +111,9 @@ def hydration_free_energy(
 
         client, _ = _client(scheduler, None, 1)
         client.close()
-    legs, description = hydration_systems(smiles, os.path.join(out, "systems"), force_field, charge_method, padding)
+    legs, description = hydration_systems(
+        smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
+    )
     protocols = {
         "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
         "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Run units serially or as Dask tasks: a LocalCluster sized to the machine, or an existing scheduler.
 
-Each unit is one task (``run_unit`` on its JSON spec); tasks are independent, so Dask spreads them over its
+Each unit is one task (``run_unit_in_subprocess`` on its JSON spec: the unit runs in a child process of the worker); tasks are independent, so Dask spreads them over its
 workers. A worker lost mid-unit (killed, its node gone) makes Dask run the task again elsewhere (up to
 ``distributed.scheduler.allowed-failures`` times, 3 by default); the unit then resumes from its last checkpoint,
 so only the iterations after it are redone. Units that finished are read back from their ``result.json``.
@@ -17,7 +17,7 @@ import os
 from typing import Callable, List, Optional
 
 from ..errors import LigandError
-from .units import run_unit
+from .units import run_unit, run_unit_in_subprocess
 
 
 def _client(scheduler: Optional[str], workers: Optional[int], threads_per_worker: int):
@@ -62,7 +62,8 @@ def run_units(
     client, cluster = _client(scheduler, workers, threads_per_worker)
     try:
         futures = [
-            client.submit(run_unit, spec, key=f"unit-{spec['name']}-{os.getpid()}", pure=False) for spec in specs
+            client.submit(run_unit_in_subprocess, spec, key=f"unit-{spec['name']}-{os.getpid()}", pure=False)
+            for spec in specs
         ]
         index = {future.key: n for n, future in enumerate(futures)}
         results = [None] * len(specs)

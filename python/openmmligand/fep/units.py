@@ -20,6 +20,9 @@ a fixed thread count) gives the same trajectory.
 import json
 import logging
 import os
+import signal
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
@@ -170,7 +173,7 @@ def run_unit(spec_json: dict) -> dict:
     else:
         sampler = _new_sampler(spec)
     with open(os.path.join(spec.folder, "worker.json"), "w") as stream:
-        json.dump({"pid": os.getpid(), "resumed_from_iteration": resumed_from}, stream)
+        json.dump({"pid": os.getpid(), "parent_pid": os.getppid(), "resumed_from_iteration": resumed_from}, stream)
     while sampler.iteration < spec.iterations:
         sampler.run(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
         with open(os.path.join(spec.folder, "progress.json"), "w") as stream:
@@ -194,3 +197,47 @@ def run_unit(spec_json: dict) -> dict:
         json.dump(result, stream, indent=1)
     os.replace(spec.result_path + ".part", spec.result_path)
     return result
+
+
+def _die_with_parent():
+    """Linux: the unit's process gets SIGKILL when the worker that started it dies, so a lost worker never leaves
+    a second writer on the unit's storage."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def run_unit_in_subprocess(spec_json: dict) -> dict:
+    """:func:`run_unit` in a child process of this one (what a Dask task runs).
+
+    openmmtools guards its storage writes with signal handlers, which only the main thread of a process may
+    install, and a Dask worker runs tasks in threads; a child process also confines a crash of OpenMM to the
+    unit. Raises LigandError with the end of the child's output if it fails.
+    """
+    spec = UnitSpec(**spec_json)
+    if os.path.isfile(spec.result_path):
+        with open(spec.result_path) as stream:
+            return json.load(stream)
+    os.makedirs(spec.folder, exist_ok=True)
+    path = os.path.join(spec.folder, "unit.json")
+    with open(path, "w") as stream:
+        json.dump(spec.to_json(), stream, indent=1)
+    done = subprocess.run(
+        [sys.executable, "-m", "openmmligand.fep.units", path],
+        capture_output=True,
+        text=True,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    if done.returncode != 0:
+        said = "\n  ".join((done.stdout + done.stderr).strip().splitlines()[-12:])
+        raise LigandError(f"unit {spec.name} failed (exit status {done.returncode}):\n  {said}")
+    with open(spec.result_path) as stream:
+        return json.load(stream)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as stream:
+        run_unit(json.load(stream))

