@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""Command line: ``openmm-ligand demo|hydration [options]`` (also ``python -m openmmligand ...``)."""
+"""Command line: ``openmm-ligand demo|hydration|abfe [options]`` (also ``python -m openmmligand ...``)."""
 
 import argparse
 import sys
@@ -25,12 +25,19 @@ def main(argv=None):
     fep_cli.add_arguments(
         commands.add_parser("hydration", help="hydration free energy of a molecule (SMILES): HREX, MBAR, Dask")
     )
+    fep_cli.add_binding_arguments(
+        commands.add_parser(
+            "abfe", help="absolute binding free energy of a ligand in a PDB complex (Boresch restraint)"
+        )
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo.run(args)
         if args.command == "hydration":
             return fep_cli.run(args)
+        if args.command == "abfe":
+            return fep_cli.run_binding(args)
     except LigandError as error:
         if argv is not None:
             raise

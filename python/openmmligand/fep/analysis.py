@@ -98,7 +98,7 @@ def combine_hydration(results):
         per_repeat.append(
             {
                 "repeat": repeat,
-                "dG_hydration_kcal": value,
+                "dG_kcal": value,
                 "uncertainty_kcal": error,
                 "terms_kcal": {
                     "solvent leg (coupled -> decoupled)": solvent["delta_g_kcal"],
@@ -106,11 +106,18 @@ def combine_hydration(results):
                 },
             }
         )
-    values = numpy.array([r["dG_hydration_kcal"] for r in per_repeat])
+    return summarize_repeats(per_repeat, "dG_hydration_kcal")
+
+
+def summarize_repeats(per_repeat, name):
+    """Mean over repeats (``dG_kcal`` and ``name``), and its uncertainty: the larger of MBAR's propagated one and
+    the standard error over repeats (kcal/mol)."""
+    values = numpy.array([r["dG_kcal"] for r in per_repeat])
     mbar_error = math.sqrt(sum(r["uncertainty_kcal"] ** 2 for r in per_repeat)) / len(per_repeat)
     spread = float(numpy.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
     return {
-        "dG_hydration_kcal": float(values.mean()),
+        "dG_kcal": float(values.mean()),
+        name: float(values.mean()),
         "uncertainty_kcal": max(mbar_error, spread),
         "mbar_uncertainty_kcal": mbar_error,
         "repeat_standard_error_kcal": spread,

@@ -55,3 +55,68 @@ def run(args):
     print(text_table(summary))
     print(f"report: {out}/summary.json, {out}/report.png")
     return 0
+
+
+def add_binding_arguments(parser):
+    """The abfe command's options."""
+    parser.add_argument("--pdb", required=True, help="the complex (protein + ligand), e.g. 1hpv.pdb")
+    parser.add_argument("--ligand", required=True, help="the ligand's residue name in the PDB, e.g. 478")
+    parser.add_argument("--smiles", help="the ligand's SMILES (bond orders, charge state); optional for known ligands")
+    parser.add_argument("--out", default=None, help="output folder (default: abfe-<pdb>-<ligand>); rerun to resume")
+    parser.add_argument("--anchors", help="Boresch anchors, six indices P1,P2,P3,L1,L2,L3 (default: selected)")
+    parser.add_argument("--quick", action="store_true", help="short lengths and fewer states")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--iterations", type=int)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--equilibration", type=int)
+    parser.add_argument("--platform", default="CPU")
+    parser.add_argument("--precision")
+    parser.add_argument("--threads", type=int)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int)
+    where.add_argument("--scheduler")
+    where.add_argument("--serial", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+
+
+def run_binding(args):
+    """Run the abfe command; prints the text table. Returns the exit status."""
+    import os
+
+    from ..errors import LigandError
+    from .binding import binding_free_energy
+    from .report import text_table
+
+    properties = {}
+    if args.precision:
+        properties["Precision"] = args.precision
+    if args.threads:
+        properties["Threads"] = str(args.threads)
+    anchors = None
+    if args.anchors:
+        try:
+            anchors = [int(a) for a in args.anchors.split(",")]
+        except ValueError:
+            raise LigandError(f"--anchors takes six comma-separated integers, not {args.anchors!r}") from None
+    out = args.out or f"abfe-{os.path.splitext(os.path.basename(args.pdb))[0]}-{args.ligand}"
+    summary = binding_free_energy(
+        args.pdb,
+        args.ligand,
+        out,
+        smiles=args.smiles,
+        anchors=anchors,
+        quick=args.quick,
+        repeats=args.repeats,
+        iterations=args.iterations,
+        steps=args.steps,
+        equilibration_iterations=args.equilibration,
+        platform=args.platform,
+        platform_properties=properties,
+        seed=args.seed,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        serial=args.serial,
+    )
+    print(text_table(summary))
+    print(f"report: {out}/summary.json, {out}/report.png")
+    return 0

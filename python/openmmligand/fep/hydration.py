@@ -21,43 +21,15 @@ equilibration iterations; the default 18/5 states, 1000 iterations of 500 steps 
 """
 
 import os
-import threading
-import time
 from typing import Optional, Sequence
 
 from ..errors import LigandError
 from .analysis import combine_hydration
-from .report import min_neighbour_overlap, write_report
-from .runner import run_units
+from .pipeline import check_scheduler, make_specs, resolve_lengths, run_with_progress
+from .report import write_report
 from .schedules import decoupling_protocol
 from .systems import hydration_systems
-from .units import UnitSpec
-
-QUICK = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
-DEFAULT = {"iterations": 1000, "steps": 500, "equilibration_iterations": 50}
-
-
-def _watch(folder, specs, stop):
-    """A progress bar over every unit's iterations, from their progress.json files."""
-    import json
-
-    from tqdm import tqdm
-
-    total = sum(spec["iterations"] for spec in specs)
-    with tqdm(total=total, unit="it", desc="replica-exchange iterations", mininterval=2) as bar:
-        while True:
-            finished = stop.is_set()
-            done = 0
-            for spec in specs:
-                try:
-                    with open(os.path.join(spec["folder"], "progress.json")) as stream:
-                        done += json.load(stream)["iteration"]
-                except (OSError, ValueError):
-                    pass
-            bar.update(done - bar.n)
-            if finished:
-                return
-            stop.wait(2.0)
+from .units import PRESSURE
 
 
 def hydration_free_energy(
@@ -94,23 +66,10 @@ def hydration_free_energy(
     """
     if repeats < 1:
         raise LigandError(f"repeats must be at least 1, not {repeats}")
-    lengths = dict(QUICK if quick else DEFAULT)
-    for key, value in (
-        ("iterations", iterations),
-        ("steps", steps),
-        ("equilibration_iterations", equilibration_iterations),
-    ):
-        if value is not None:
-            if value < (1 if key != "equilibration_iterations" else 0):
-                raise LigandError(f"{key} must be positive, not {value}")
-            lengths[key] = int(value)
+    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
     out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
-    if scheduler and not serial:  # fail before the ligand is parameterized
-        from .runner import _client
-
-        client, _ = _client(scheduler, None, 1)
-        client.close()
+    check_scheduler(scheduler, serial)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
     )
@@ -118,37 +77,19 @@ def hydration_free_energy(
         "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
         "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),
     }
-    specs = []
-    for repeat in range(repeats):
-        for leg in ("solvent", "vacuum"):
-            spec = UnitSpec(
-                name=f"{leg}-repeat{repeat}",
-                folder=os.path.join(out, "units", f"{leg}-repeat{repeat}"),
-                leg=legs[leg].to_json(),
-                protocol=protocols[leg],
-                platform=platform,
-                platform_properties=dict(platform_properties or {}),
-                seed=seed,
-                repeat=repeat,
-                checkpoint_interval=checkpoint_interval,
-                pressure=1.0 if leg == "solvent" else None,
-                **lengths,
-            )
-            specs.append(spec.to_json())
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(out, specs, stop), daemon=True) if progress_bar else None
-    if watcher:
-        watcher.start()
-    started = time.perf_counter()
-    try:
-        results = run_units(specs, scheduler=scheduler, workers=workers, serial=serial)
-    finally:
-        stop.set()
-        if watcher:
-            watcher.join()
-    by_key = {(r["unit"].split("-repeat")[0], int(r["unit"].split("-repeat")[1])): r for r in results}
-    for result in results:
-        result["min_neighbour_overlap"] = min_neighbour_overlap(result["overlap_matrix"])
+    specs = make_specs(
+        out,
+        legs,
+        protocols,
+        lengths,
+        repeats,
+        {"solvent": PRESSURE},
+        platform=platform,
+        platform_properties=dict(platform_properties or {}),
+        seed=seed,
+        checkpoint_interval=checkpoint_interval,
+    )
+    results, by_key, seconds = run_with_progress(out, specs, scheduler, workers, serial, progress_bar)
     summary = {
         "kind": "hydration",
         "ligand": description,
@@ -157,13 +98,13 @@ def hydration_free_energy(
             **lengths,
             "timestep_fs": 2.0,
             "temperature_K": specs[0]["temperature"],
-            "pressure_atm (solvent)": 1.0,
+            "pressure_atm (solvent)": PRESSURE,
             "platform": platform,
             "repeats": repeats,
         },
         "result": combine_hydration(by_key),
         "units": results,
-        "wall_seconds_this_call": round(time.perf_counter() - started, 1),
+        "wall_seconds_this_call": seconds,
     }
     write_report(summary, out)
     return summary

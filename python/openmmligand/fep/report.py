@@ -18,10 +18,10 @@ def text_table(summary):
     for repeat in summary["result"]["repeats"]:
         terms = ", ".join(f"{name} {value:+.2f}" for name, value in repeat["terms_kcal"].items())
         lines.append(
-            f"  repeat {repeat['repeat']}: {repeat['dG_hydration_kcal']:+.2f} ± {repeat['uncertainty_kcal']:.2f}  ({terms})"
+            f"  repeat {repeat['repeat']}: {repeat['dG_kcal']:+.2f} ± {repeat['uncertainty_kcal']:.2f}  ({terms})"
         )
     result = summary["result"]
-    lines.append(f"  ΔG = {result['dG_hydration_kcal']:+.2f} ± {result['uncertainty_kcal']:.2f} kcal/mol")
+    lines.append(f"  ΔG = {result['dG_kcal']:+.2f} ± {result['uncertainty_kcal']:.2f} kcal/mol")
     for unit in summary["units"]:
         lines.append(
             f"  {unit['unit']}: {unit['states']} states, {unit['iterations']} iterations x {unit['steps_per_iteration']} "

@@ -43,6 +43,7 @@ KCAL_TO_KJ = 4.184
 LAMBDA_RESTRAINTS = "lambda_restraints"
 # P1-P2-P3 and L1-L2-L3 only define dihedrals: they must not be near-collinear (30 degrees from 0 and pi).
 CHAIN_LIMIT = math.radians(30)
+_trapezoid = getattr(numpy, "trapezoid", None) or numpy.trapz  # numpy < 2 (Debian's) has only trapz
 
 
 def kt_kj(temperature: float) -> float:
@@ -170,16 +171,15 @@ class BoreschRestraint:
         kt = kt_kj(temperature)
         r_max = self.r0 + 12 * math.sqrt(kt / self.k_r)
         r = numpy.linspace(0.0, r_max, points)
-        z_r = numpy.trapezoid(r**2 * numpy.exp(-0.5 * self.k_r * (r - self.r0) ** 2 / kt), r)
+        z_r = _trapezoid(r**2 * numpy.exp(-0.5 * self.k_r * (r - self.r0) ** 2 / kt), r)
         theta = numpy.linspace(0.0, math.pi, points)
         z_theta = [
-            numpy.trapezoid(numpy.sin(theta) * numpy.exp(-0.5 * k * (theta - t0) ** 2 / kt), theta)
+            _trapezoid(numpy.sin(theta) * numpy.exp(-0.5 * k * (theta - t0) ** 2 / kt), theta)
             for k, t0 in ((self.k_theta_a, self.theta_a0), (self.k_theta_b, self.theta_b0))
         ]
         delta = numpy.linspace(-math.pi, math.pi, points)
         z_phi = [
-            numpy.trapezoid(numpy.exp(-0.5 * k * delta**2 / kt), delta)
-            for k in (self.k_phi_a, self.k_phi_b, self.k_phi_c)
+            _trapezoid(numpy.exp(-0.5 * k * delta**2 / kt), delta) for k in (self.k_phi_a, self.k_phi_b, self.k_phi_c)
         ]
         z = z_r * z_theta[0] * z_theta[1] * z_phi[0] * z_phi[1] * z_phi[2]
         return -kt * math.log(8 * math.pi**2 * STANDARD_VOLUME_NM3 / z)
@@ -233,7 +233,7 @@ class FlatBottomRestraint:
         kt = kt_kj(temperature)
         d = numpy.linspace(0.0, self.radius + 12 * math.sqrt(kt / self.k), points)
         u = numpy.where(d > self.radius, 0.5 * self.k * (d - self.radius) ** 2, 0.0)
-        volume = numpy.trapezoid(4 * math.pi * d**2 * numpy.exp(-u / kt), d)
+        volume = _trapezoid(4 * math.pi * d**2 * numpy.exp(-u / kt), d)
         value = -kt * math.log(STANDARD_VOLUME_NM3 / volume)
         return {"numerical_kj": value, "used": "numerical", "dG_kj": value, "dG_kcal": value / KCAL_TO_KJ}
 

@@ -68,9 +68,9 @@ def ligand_template(smiles: str, force_field: str = "gaff2", charge_method: str 
     return molecule, template
 
 
-def _ligand_topology(molecule, template):
+def _ligand_topology(molecule, template, residue_name=RESIDUE):
     topology = app.Topology()
-    residue = topology.addResidue(RESIDUE, topology.addChain("L"))
+    residue = topology.addResidue(residue_name, topology.addChain("L"))
     atoms = [
         topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
         for name, symbol in zip(template.atom_names, template.elements)
@@ -80,6 +80,32 @@ def _ligand_topology(molecule, template):
     conformer = molecule.GetConformer()
     positions = [openmm.Vec3(*conformer.GetAtomPosition(i)) * 0.1 for i in range(molecule.GetNumAtoms())]
     return topology, positions * unit.nanometer
+
+
+def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, residue_name=RESIDUE, ionic_strength=0.0):
+    """The solvent leg's System (TIP3P, PME, HBonds, rigid water, neutralized) for a typed ligand, saved in
+    ``folder``; returns the LegSystem."""
+    if 2 * cutoff > 2 * padding + 0.3:
+        raise LigandError(f"padding {padding} nm is too small for a {cutoff} nm cutoff")
+    topology, positions = _ligand_topology(molecule, template, residue_name)
+    forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
+    modeller = app.Modeller(topology, positions)
+    modeller.addSolvent(
+        forcefield,
+        model="tip3p",
+        padding=padding * unit.nanometer,
+        neutralize=True,
+        ionicStrength=ionic_strength * unit.molar,
+    )
+    solvent = forcefield.createSystem(
+        modeller.topology,
+        nonbondedMethod=app.PME,
+        nonbondedCutoff=cutoff * unit.nanometer,
+        constraints=app.HBonds,
+        rigidWater=True,
+    )
+    ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == residue_name]
+    return _save(folder, solvent, modeller.topology, modeller.positions, ligand_atoms, True)
 
 
 def hydration_systems(
@@ -103,26 +129,15 @@ def hydration_systems(
                 f"{saved['description']['force_field']}; use another output folder"
             )
         return {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}, saved["description"]
-    if 2 * cutoff > 2 * padding + 0.3:
-        raise LigandError(f"padding {padding} nm is too small for a {cutoff} nm cutoff")
     molecule, template = ligand_template(smiles, force_field, charge_method, cache_dir)
     topology, positions = _ligand_topology(molecule, template)
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
     vacuum = forcefield.createSystem(topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds)
     ligand_atoms = list(range(topology.getNumAtoms()))
     legs = {"vacuum": _save(os.path.join(folder, "vacuum"), vacuum, topology, positions, ligand_atoms, False)}
-    modeller = app.Modeller(topology, positions)
-    modeller.addSolvent(forcefield, model="tip3p", padding=padding * unit.nanometer, neutralize=True)
-    solvent = forcefield.createSystem(
-        modeller.topology,
-        nonbondedMethod=app.PME,
-        nonbondedCutoff=cutoff * unit.nanometer,
-        constraints=app.HBonds,
-        rigidWater=True,
-    )
-    legs["solvent"] = _save(
-        os.path.join(folder, "solvent"), solvent, modeller.topology, modeller.positions, ligand_atoms, True
-    )
+    legs["solvent"] = ligand_in_water(molecule, template, os.path.join(folder, "solvent"), padding, cutoff)
+    with open(os.path.join(folder, "solvent", "system.xml")) as stream:
+        solvent_atoms = openmm.XmlSerializer.deserialize(stream.read()).getNumParticles()
     net_charge = round(sum(template.charges))
     description = {
         "smiles": smiles,
@@ -132,7 +147,7 @@ def hydration_systems(
         "atom_types": template.atom_types,
         "net_charge": net_charge,
         "parmchk2_substitutions": template.substitutions,
-        "solvent_atoms": solvent.getNumParticles(),
+        "solvent_atoms": solvent_atoms,
         "padding_nm": padding,
         "cutoff_nm": cutoff,
         "charged_ligand": "no correction applied (PME finite-size effect)" if net_charge else "neutral",

@@ -116,9 +116,12 @@ def _new_sampler(spec):
     if leg.periodic and spec.pressure:
         decoupled.addForce(openmm.MonteCarloBarostat(spec.pressure * unit.atmosphere, spec.temperature * unit.kelvin))
     thermo = states.ThermodynamicState(decoupled, spec.temperature * unit.kelvin)
-    compound = states.create_thermodynamic_state_protocol(
-        thermo, spec.protocol, composable_states=[alchemy.AlchemicalState.from_system(decoupled)]
-    )
+    composable = [alchemy.AlchemicalState.from_system(decoupled)]
+    if "lambda_restraints" in spec.protocol:
+        from .restraint_state import RestraintState
+
+        composable.append(RestraintState.from_system(decoupled))
+    compound = states.create_thermodynamic_state_protocol(thermo, spec.protocol, composable_states=composable)
     move = SeededLangevinDynamicsMove(
         random_seed=spec.seed * 1000 + spec.repeat + 1,
         timestep=spec.timestep_fs * unit.femtoseconds,

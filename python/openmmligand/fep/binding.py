@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""The absolute binding free energy of a ligand in a PDB complex, in one call (``openmm-ligand abfe``).
+
+    import openmmligand.fep
+    summary = openmmligand.fep.binding_free_energy("1hpv.pdb", "478", "binding-1hpv", quick=True)
+
+Thermodynamic cycle (ΔG_bind for P + L -> PL at 1 M):
+
+    complex:  PL, ligand coupled, restraint off -> restraint on (lambda_restraints 0 -> 1), then electrostatics
+              and sterics off (21 states; quick 10)                                          ΔG_complex
+    release:  the decoupled ligand's Boresch restraint released into V° = 1.66 nm³ (1 M), analytic or numerical
+              (openmmligand.fep.restraints)                                                  ΔG_restraint
+    solvent:  L in water, coupled -> decoupled (18 states; quick 8)                          ΔG_solvent
+
+    ΔG_bind = −ΔG_complex − ΔG_restraint + ΔG_solvent
+
+The complex: :func:`openmmligand.complexes.build_complex` (Amber14, GAFF2/AM1-BCC ligand, TIP3P, 0.15 M NaCl,
+PME, minimized). Boresch anchors: from a short NVT equilibration of the coupled complex (quick 10 frames of 100
+steps; default 50 frames of 500 steps): protein backbone atoms (N, CA, C) within 1.0 nm of the ligand, chosen by
+:func:`openmmligand.fep.restraints.select_boresch_anchors`; or ``anchors`` (six System indices: P1 P2 P3 L1 L2 L3).
+The complex leg's energy matrix takes openmmtools' route for its rows (its states differ in
+``lambda_restraints``, which the one-pass path does not cover); the solvent leg's is one pass.
+"""
+
+import json
+import os
+from typing import Optional, Sequence
+
+import numpy
+import openmm
+from openmm import unit
+
+from ..errors import LigandError
+from .analysis import summarize_repeats
+from .pipeline import check_scheduler, make_specs, resolve_lengths, run_with_progress
+from .report import write_report
+from .restraints import BoreschRestraint, select_boresch_anchors
+from .schedules import decoupling_protocol
+from .systems import LegSystem, _save, ligand_in_water
+from .units import PRESSURE, TEMPERATURE
+
+BACKBONE = {"N", "CA", "C"}
+
+
+def _equilibration_frames(system, positions, frames, steps, platform):
+    integrator = openmm.LangevinMiddleIntegrator(TEMPERATURE * unit.kelvin, 1 / unit.picosecond, 0.002)
+    integrator.setRandomNumberSeed(7)
+    context = openmm.Context(system, integrator, *([platform] if platform else []))
+    context.setPositions(positions)
+    context.setVelocitiesToTemperature(TEMPERATURE * unit.kelvin, 7)
+    samples = []
+    for _ in range(frames):
+        integrator.step(steps)
+        state = context.getState(getPositions=True, enforcePeriodicBox=False)
+        samples.append(state.getPositions(asNumpy=True).value_in_unit(unit.nanometer))
+    return numpy.array(samples), state.getPositions()
+
+
+def binding_systems(
+    pdb_file: str,
+    ligand_residue: str,
+    folder: str,
+    smiles: Optional[str] = None,
+    anchors: Optional[Sequence[int]] = None,
+    quick: bool = False,
+    platform: Optional[openmm.Platform] = None,
+    cache_dir=None,
+):
+    """Build (or load, if ``folder`` has them) the complex and solvent legs and the Boresch restraint.
+    Returns ({leg: LegSystem}, description, restraint)."""
+    from .. import complexes
+    from ..gaff import LigandTemplate
+
+    marker = os.path.join(folder, "systems.json")
+    if os.path.isfile(marker):
+        with open(marker) as stream:
+            saved = json.load(stream)
+        legs = {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}
+        return legs, saved["description"], BoreschRestraint(**saved["restraint"])
+    built = complexes.build_complex(pdb_file, ligand_residue, smiles, cache_dir=cache_dir, platform=platform)
+    smiles = built.description["smiles"]
+    molecule = complexes.ligand_molecule(pdb_file, ligand_residue, smiles)
+    template = LigandTemplate(molecule, complexes.ligand_atom_names(molecule), ligand_residue, cache_dir=cache_dir)
+    legs = {
+        "solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"), residue_name=ligand_residue)
+    }
+    frames, steps = (10, 100) if quick else (50, 500)
+    samples, last = _equilibration_frames(built.system, built.positions, frames, steps, platform)
+    ligand = built.ligand_atoms
+    if anchors is not None:
+        anchors = [int(a) for a in anchors]
+        if len(anchors) != 6 or any(not 0 <= a < built.system.getNumParticles() for a in anchors):
+            raise LigandError(f"anchors must be six particle indices (P1 P2 P3 L1 L2 L3): {anchors}")
+        if not set(anchors[3:]) <= set(ligand) or set(anchors[:3]) & set(ligand):
+            raise LigandError("anchors: P1 P2 P3 must be environment atoms and L1 L2 L3 ligand atoms")
+        restraint = BoreschRestraint.from_positions(anchors[:3], anchors[3:], samples.mean(axis=0))
+    else:
+        mean = samples.mean(axis=0)
+        near = set()
+        for residue in built.environment_residues():
+            atoms = list(residue.atoms())
+            distance = numpy.min(
+                numpy.linalg.norm(mean[[a.index for a in atoms]][:, None] - mean[ligand][None], axis=2)
+            )
+            if distance < 1.0:
+                near.update(a.index for a in atoms if a.name in BACKBONE)
+        if not near:
+            raise LigandError("no protein backbone atoms within 1.0 nm of the ligand: is it bound?")
+        heavy = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.GetAtomicNum() > 1]
+        rings = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.IsInRing() and atom.GetAtomicNum() > 1]
+        box = built.system.getDefaultPeriodicBoxVectors()
+        edge = min(box[i][i].value_in_unit(unit.nanometer) for i in range(3))
+        restraint = select_boresch_anchors(samples, sorted(near), heavy, rings, box_edge=edge)
+    system = openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(built.system))
+    system.addForce(restraint.force())
+    legs["complex"] = _save(os.path.join(folder, "complex"), system, built.topology, last, ligand, True)
+    description = {
+        "smiles": smiles,
+        "ligand_residue": ligand_residue,
+        "pdb": os.path.abspath(pdb_file),
+        "force_field": "gaff2",
+        "charges": template.charge_method,
+        "water": "TIP3P",
+        "complex_atoms": system.getNumParticles(),
+        "net_charge": round(sum(template.charges)),
+        "anchors": list(restraint.protein_atoms) + list(restraint.ligand_atoms),
+        "anchor_source": "given" if anchors is not None else f"selected from {frames} frames x {steps} steps",
+    }
+    with open(marker, "w") as stream:
+        json.dump(
+            {
+                "legs": {k: v.to_json() for k, v in legs.items()},
+                "description": description,
+                "restraint": restraint.to_json(),
+            },
+            stream,
+            indent=1,
+        )
+    return legs, description, restraint
+
+
+def combine_binding(results, restraint_kcal):
+    """ΔG_bind per repeat and over repeats (kcal/mol) with every term; ``results``: {(leg, repeat): result}."""
+    per_repeat = []
+    for repeat in sorted({r for _, r in results}):
+        complex_leg, solvent = results[("complex", repeat)], results[("solvent", repeat)]
+        value = -complex_leg["delta_g_kcal"] - restraint_kcal + solvent["delta_g_kcal"]
+        per_repeat.append(
+            {
+                "repeat": repeat,
+                "dG_kcal": value,
+                "uncertainty_kcal": float(numpy.hypot(complex_leg["d_delta_g_kcal"], solvent["d_delta_g_kcal"])),
+                "terms_kcal": {
+                    "complex leg (coupled -> decoupled, restrained)": complex_leg["delta_g_kcal"],
+                    "restraint release to 1 M (standard state)": restraint_kcal,
+                    "solvent leg (coupled -> decoupled)": solvent["delta_g_kcal"],
+                },
+            }
+        )
+    return summarize_repeats(per_repeat, "dG_bind_kcal")
+
+
+def binding_free_energy(
+    pdb_file: str,
+    ligand_residue: str,
+    out: str,
+    *,
+    smiles: Optional[str] = None,
+    anchors: Optional[Sequence[int]] = None,
+    quick: bool = False,
+    repeats: int = 1,
+    iterations: Optional[int] = None,
+    steps: Optional[int] = None,
+    equilibration_iterations: Optional[int] = None,
+    platform: str = "CPU",
+    platform_properties: Optional[dict] = None,
+    seed: int = 1,
+    scheduler: Optional[str] = None,
+    workers: Optional[int] = None,
+    serial: bool = False,
+    progress_bar: bool = True,
+    checkpoint_interval: int = 10,
+) -> dict:
+    """Compute (or resume, or read back) the absolute binding free energy; results in ``out`` (summary.json,
+    summary.txt, report.png). Arguments as for :func:`openmmligand.fep.hydration_free_energy`; ``smiles`` (optional
+    for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`) and ``anchors`` (six indices) as in
+    :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
+    anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
+    if repeats < 1:
+        raise LigandError(f"repeats must be at least 1, not {repeats}")
+    if not os.path.isfile(pdb_file):
+        raise LigandError(f"PDB file not found: {pdb_file}")
+    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
+    out = os.path.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    check_scheduler(scheduler, serial)
+    openmm_platform = openmm.Platform.getPlatformByName(platform)
+    legs, description, restraint = binding_systems(
+        pdb_file, ligand_residue, os.path.join(out, "systems"), smiles, anchors, quick, openmm_platform
+    )
+    correction = restraint.standard_state_correction(TEMPERATURE)
+    protocols = {
+        "complex": decoupling_protocol(restraints=[], quick=quick),
+        "solvent": decoupling_protocol(quick=quick),
+    }
+    specs = make_specs(
+        out,
+        legs,
+        protocols,
+        lengths,
+        repeats,
+        {"complex": PRESSURE, "solvent": PRESSURE},
+        platform=platform,
+        platform_properties=dict(platform_properties or {}),
+        seed=seed,
+        checkpoint_interval=checkpoint_interval,
+    )
+    results, by_key, seconds = run_with_progress(out, specs, scheduler, workers, serial, progress_bar)
+    summary = {
+        "kind": "absolute binding",
+        "ligand": description,
+        "restraint": {**restraint.to_json(), "standard_state_correction": correction},
+        "protocol": {
+            "legs": {leg: {"states": len(p["lambda_sterics"]), **p} for leg, p in protocols.items()},
+            **lengths,
+            "timestep_fs": 2.0,
+            "temperature_K": TEMPERATURE,
+            "pressure_atm": PRESSURE,
+            "platform": platform,
+            "repeats": repeats,
+        },
+        "result": combine_binding(by_key, correction["dG_kcal"]),
+        "units": results,
+        "wall_seconds_this_call": seconds,
+    }
+    write_report(summary, out)
+    return summary

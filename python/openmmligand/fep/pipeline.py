@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the openmm-ligand developers
+"""What the hydration and binding workflows share: run lengths, units from legs, running them with a progress bar."""
+
+import json
+import os
+import threading
+import time
+
+from ..errors import LigandError
+from .report import min_neighbour_overlap
+from .runner import run_units
+from .units import UnitSpec
+
+QUICK = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
+DEFAULT = {"iterations": 1000, "steps": 500, "equilibration_iterations": 50}
+
+
+def resolve_lengths(quick, iterations=None, steps=None, equilibration_iterations=None):
+    """The run lengths: the quick or default ones, with any given value in place. Raises LigandError if one is
+    not positive."""
+    lengths = dict(QUICK if quick else DEFAULT)
+    for key, value in (
+        ("iterations", iterations),
+        ("steps", steps),
+        ("equilibration_iterations", equilibration_iterations),
+    ):
+        if value is not None:
+            if value < (1 if key != "equilibration_iterations" else 0):
+                raise LigandError(f"{key} must be positive, not {value}")
+            lengths[key] = int(value)
+    return lengths
+
+
+def check_scheduler(scheduler, serial):
+    """Fail now, before anything long starts, if a Dask scheduler was named and does not answer."""
+    if scheduler and not serial:
+        from .runner import _client
+
+        client, _ = _client(scheduler, None, 1)
+        client.close()
+
+
+def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
+    """One UnitSpec (as JSON) per leg and repeat, folders under ``out/units``; ``options`` go to UnitSpec."""
+    specs = []
+    for repeat in range(repeats):
+        for leg in protocols:
+            spec = UnitSpec(
+                name=f"{leg}-repeat{repeat}",
+                folder=os.path.join(out, "units", f"{leg}-repeat{repeat}"),
+                leg=legs[leg].to_json(),
+                protocol=protocols[leg],
+                repeat=repeat,
+                pressure=pressures.get(leg),
+                **lengths,
+                **options,
+            )
+            specs.append(spec.to_json())
+    return specs
+
+
+def _watch(folder, specs, stop):
+    """A progress bar over every unit's iterations, from their progress.json files."""
+    from tqdm import tqdm
+
+    total = sum(spec["iterations"] for spec in specs)
+    with tqdm(total=total, unit="it", desc="replica-exchange iterations", mininterval=2) as bar:
+        while True:
+            finished = stop.is_set()
+            done = 0
+            for spec in specs:
+                try:
+                    with open(os.path.join(spec["folder"], "progress.json")) as stream:
+                        done += json.load(stream)["iteration"]
+                except (OSError, ValueError):
+                    pass
+            bar.update(done - bar.n)
+            if finished:
+                return
+            stop.wait(2.0)
+
+
+def run_with_progress(out, specs, scheduler=None, workers=None, serial=False, progress_bar=True):
+    """Run the units (a progress bar over their iterations); returns (results in order, {(leg, repeat): result},
+    wall seconds)."""
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(out, specs, stop), daemon=True) if progress_bar else None
+    if watcher:
+        watcher.start()
+    started = time.perf_counter()
+    try:
+        results = run_units(specs, scheduler=scheduler, workers=workers, serial=serial)
+    finally:
+        stop.set()
+        if watcher:
+            watcher.join()
+    for result in results:
+        result["min_neighbour_overlap"] = min_neighbour_overlap(result["overlap_matrix"])
+    by_key = {(r["unit"].split("-repeat")[0], int(r["unit"].split("-repeat")[1])): r for r in results}
+    return results, by_key, round(time.perf_counter() - started, 1)
