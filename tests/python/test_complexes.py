@@ -158,3 +158,68 @@ def test_the_1hpv_file_is_an_argument_or_a_documented_variable(monkeypatch):
         complexes.amprenavir_hiv_protease()
     with pytest.raises(LigandError, match="does not exist"):
         complexes.amprenavir_hiv_protease("/nonexistent/1hpv.pdb")
+
+
+@pytest.fixture(scope="session")
+def binding_legs(hiv_complex, tmp_path_factory):
+    """The abfe legs of 1HPV/amprenavir with anchors selected from a short equilibration (CPU)."""
+    from openmmligand.fep import binding
+
+    folder = tmp_path_factory.mktemp("abfe") / "systems"
+    cpu = openmm.Platform.getPlatformByName("CPU")
+    return binding.binding_systems(PDB, "478", str(folder), quick=True, platform=cpu)
+
+
+def test_binding_anchors_are_backbone_and_ligand_heavy_atoms(hiv_complex, binding_legs):
+    from openmmligand.fep import restraints
+
+    legs, description, restraint = binding_legs
+    atoms = list(hiv_complex.topology.atoms())
+    assert all(atoms[i].name in ("N", "CA", "C") and atoms[i].residue.name != "478" for i in restraint.protein_atoms)
+    assert all(i in hiv_complex.ligand_atoms and atoms[i].element.symbol != "H" for i in restraint.ligand_atoms)
+    limit = math.sqrt(2 * 10 * restraints.kt_kj(298.15) / restraint.k_theta_a)
+    assert limit < restraint.theta_a0 < math.pi - limit and limit < restraint.theta_b0 < math.pi - limit
+    correction = restraint.standard_state_correction(298.15)
+    assert -15 < correction["dG_kcal"] < -3
+    assert description["anchors"] == list(restraint.protein_atoms) + list(restraint.ligand_atoms)
+    solvent, _, _ = legs["solvent"].load()
+    assert len(legs["solvent"].ligand_atoms) == 70 and solvent.getNumParticles() < 10000
+
+
+def test_complex_leg_at_its_first_state_is_the_plain_complex(hiv_complex, binding_legs):
+    """Decoupled, restraint off (lambda_restraints 0) and fully coupled: the complex leg's System must give the
+    built complex's energy; with the restraint on, exactly the restraint's energy more."""
+    import openmmligand
+
+    legs, _, restraint = binding_legs
+    system, positions, _ = legs["complex"].load()
+    decoupled = openmmligand.decouple(system, legs["complex"].ligand_atoms)
+    cpu = openmm.Platform.getPlatformByName("CPU")
+    energies = []
+    for candidate in (hiv_complex.system, decoupled):
+        context = openmm.Context(candidate, openmm.VerletIntegrator(0.001), cpu)
+        context.setPositions(positions)
+        if candidate is decoupled:
+            context.setParameter("lambda_restraints", 0.0)
+        energies.append(context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole))
+    assert energies[1] == pytest.approx(energies[0], rel=2e-6)
+    context.setParameter("lambda_restraints", 1.0)
+    restrained = context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+    x = numpy.array(positions.value_in_unit(unit.nanometer))
+    assert restrained - energies[1] == pytest.approx(restraint.energy(x), rel=1e-4, abs=1e-3)
+
+
+def test_binding_bad_input_is_named(hiv_complex, tmp_path):
+    from openmmligand.fep import binding
+
+    with pytest.raises(LigandError, match="anchors must be six particle indices"):
+        binding.binding_systems(PDB, "478", str(tmp_path / "a"), anchors=[1, 2, 3])
+    with pytest.raises(LigandError, match="P1 P2 P3 must be environment atoms"):
+        ligand = hiv_complex.ligand_atoms
+        binding.binding_systems(
+            PDB, "478", str(tmp_path / "b"), anchors=[ligand[0], 1, 2, ligand[1], ligand[2], ligand[3]]
+        )
+    with pytest.raises(LigandError, match="PDB file not found"):
+        binding.binding_free_energy(str(tmp_path / "missing.pdb"), "478", str(tmp_path / "c"))
+    with pytest.raises(LigandError, match="ligand residue 'XYZ' not found"):
+        binding.binding_free_energy(PDB, "XYZ", str(tmp_path / "d"), smiles="CCO", serial=True)

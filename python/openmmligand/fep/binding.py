@@ -85,8 +85,6 @@ def binding_systems(
     legs = {
         "solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"), residue_name=ligand_residue)
     }
-    frames, steps = (10, 100) if quick else (50, 500)
-    samples, last = _equilibration_frames(built.system, built.positions, frames, steps, platform)
     ligand = built.ligand_atoms
     if anchors is not None:
         anchors = [int(a) for a in anchors]
@@ -94,6 +92,9 @@ def binding_systems(
             raise LigandError(f"anchors must be six particle indices (P1 P2 P3 L1 L2 L3): {anchors}")
         if not set(anchors[3:]) <= set(ligand) or set(anchors[:3]) & set(ligand):
             raise LigandError("anchors: P1 P2 P3 must be environment atoms and L1 L2 L3 ligand atoms")
+    frames, steps = (10, 100) if quick else (50, 500)
+    samples, last = _equilibration_frames(built.system, built.positions, frames, steps, platform)
+    if anchors is not None:
         restraint = BoreschRestraint.from_positions(anchors[:3], anchors[3:], samples.mean(axis=0))
     else:
         mean = samples.mean(axis=0)
