@@ -105,7 +105,8 @@ def _system(args, platform):
         built = complexes.amprenavir_hiv_protease(platform=platform)
     residues = sum(1 for r in built.environment_residues() if r.name not in ("HOH", "NA", "CL"))
     return (
-        f"{built.ligand_name} ({len(built.ligand_atoms)} atoms, GAFF/{built.description.get('ligand_charges', '?')}) "
+        f"{built.ligand_name} ({len(built.ligand_atoms)} atoms, {built.description.get('ligand_force_field', 'GAFF').upper()}/"
+        f"{built.description.get('ligand_charges', '?').split(' (')[0]}) "
         f"in {residues} protein residues + TIP3P + 0.15 M NaCl, PME",
         built.system,
         built.topology,
