@@ -10,8 +10,10 @@ state's parameters to a Context, evaluate it). When the states differ only in a 
 
 The samplers here are openmmtools' own with that one step replaced (the :class:`OnePassEnergyMatrix` mixin); their
 storage (``MultiStateReporter``), analysis (``MultiStateSamplerAnalyzer``) and restart (``from_storage``) are
-openmmtools'. States that differ in anything else (another global parameter, e.g. ``lambda_restraints``; another
-System) take openmmtools' own route, and the sampler says so once in its log::
+openmmtools'. A parameter used only by forces in force groups of their own, linearly (a restraint's
+``lambda_restraints``, as :mod:`openmmligand.fep` builds it) is covered too: that group's energy is evaluated alone
+and added state by state. States that differ in anything else (another global parameter; another System) take
+openmmtools' own route, and the sampler says so once in its log::
 
     from openmmtools import alchemy, states, mcmc, multistate
     import openmmligand
@@ -31,6 +33,7 @@ import collections
 import logging
 
 import numpy
+import openmm
 from openmm import unit
 from openmmtools import cache, multistate, states, utils
 
@@ -67,22 +70,28 @@ def one_pass_reduced_potentials(context, thermodynamic_states, cache=None):
     """Reduced potentials of the Context's configuration in compatible states, in one pass, or None (and why).
 
     Returns ``(values, None)`` when the states differ only in the Context's LigandCouplingForce's lambdas,
-    temperature and pressure: value k is exactly what ``thermodynamic_states[k].reduced_potential(context)``
+    temperature, pressure, and parameters that only forces in force groups of their own use, linearly (a
+    restraint's ``lambda_restraints``; checked at each configuration): value k is exactly what ``thermodynamic_states[k].reduced_potential(context)``
     gives after ``apply_to_context`` (U_k / kT_k + p_k V / kT_k). Otherwise ``(None, reason)``.
     The Context is left in ``thermodynamic_states[0]``. ``cache`` (a dict the caller keeps while the states do
     not change, as a sampler's do not) holds what was read from the states, so that it is read once.
     """
     key = tuple(id(s) for s in thermodynamic_states)
     if cache is not None and key in cache:
-        lambdas, reason = cache[key]
+        lambdas, extras, reason = cache[key]
     else:
-        lambdas, reason = _read_lambdas(context, thermodynamic_states)
+        lambdas, extras, reason = _read_lambdas(context, thermodynamic_states)
         if cache is not None:
-            cache[key] = (lambdas, reason)
+            cache[key] = (lambdas, extras, reason)
     if reason is not None:
         return None, reason
     thermodynamic_states[0].apply_to_context(context)
-    energies = state_energies(context, lambdas)  # kJ/mol
+    energies = numpy.array(state_energies(context, lambdas), dtype=float)  # kJ/mol, at state 0's other parameters
+    for name, (groups, values) in extras.items():
+        slope = _linear_contribution(context, name, groups)
+        if slope is None:
+            return None, f"the energy of the forces that use {name} is not linear in it"
+        energies += (numpy.array(values) - values[0]) * slope
     pressures = [s.pressure for s in thermodynamic_states]
     volume = None
     if any(p is not None for p in pressures):
@@ -97,26 +106,101 @@ def one_pass_reduced_potentials(context, thermodynamic_states, cache=None):
     return values, None
 
 
+def _parameter_values(state):
+    """The state's composable parameters (name -> value), from openmmtools' serialization of its components."""
+    values = {}
+    for component in getattr(state, "_composable_states", None) or []:
+        parameters = utils.serialize(component).get("parameters")
+        if isinstance(parameters, dict):
+            values.update(parameters)
+    return values
+
+
+def _separable_groups(system, parameter):
+    """The force groups of the forces that use the global ``parameter``, if those groups hold nothing else (so
+    that their energy, evaluated alone, is the parameter's whole contribution); else None."""
+    users, groups = set(), set()
+    forces = system.getForces()
+    for index, force in enumerate(forces):
+        count = getattr(force, "getNumGlobalParameters", lambda: 0)()
+        if any(force.getGlobalParameterName(i) == parameter for i in range(count)):
+            if isinstance(force, openmm.NonbondedForce):
+                return None
+            users.add(index)
+            groups.add(force.getForceGroup())
+    if not users:
+        return None
+    others = [i for i, f in enumerate(forces) if f.getForceGroup() in groups and i not in users]
+    return None if others else groups
+
+
 def _read_lambdas(context, thermodynamic_states):
-    """The states' (lambda_sterics, lambda_electrostatics), or (None, why the one-pass route does not apply)."""
+    """The states' (lambda_sterics, lambda_electrostatics) and the other parameters they vary, or (None, None,
+    why the one-pass route does not apply).
+
+    Other varied parameters are allowed when every force that uses one sits in force groups of its own (a
+    restraint's ``lambda_restraints``): their energy is evaluated alone and, once checked to be linear in the
+    parameter, added state by state. Returns (lambdas, {name: (groups, values)}, None)."""
     names = _lambda_names(context)
     if names is None:
-        return None, "the System has no single LigandCouplingForce"
+        return None, None, "the System has no single LigandCouplingForce"
     if any(s.surface_tension is not None for s in thermodynamic_states):
-        return None, "a surface tension (NPgammaT) is set"
+        return None, None, "a surface tension (NPgammaT) is set"
     lambdas = []
     for state in thermodynamic_states:
         try:
             values = [getattr(state, name) for name in names]
         except AttributeError:
-            return None, f"a state has no {names[0]} / {names[1]} attribute"
+            return None, None, f"a state has no {names[0]} / {names[1]} attribute"
         if any(v is None for v in values):
-            return None, f"a state leaves {names[0]} or {names[1]} undefined"
+            return None, None, f"a state leaves {names[0]} or {names[1]} undefined"
         lambdas.append(values)
-    reference = _signature(thermodynamic_states[0], names)
-    if reference is None or any(_signature(s, names) != reference for s in thermodynamic_states[1:]):
-        return None, f"the states differ in more than {names[0]}, {names[1]}, temperature and pressure"
-    return lambdas, None
+    parameters = [_parameter_values(s) for s in thermodynamic_states]
+    varied = sorted(
+        {
+            k
+            for p in parameters
+            for k in p
+            if k not in names and any(q.get(k) != parameters[0].get(k) for q in parameters)
+        }
+    )
+    extras = {}
+    for name in varied:
+        groups = _separable_groups(context.getSystem(), name)
+        values = [p.get(name) for p in parameters]
+        if groups is None or any(v is None for v in values):
+            return (
+                None,
+                None,
+                (
+                    f"the states differ in more than {names[0]}, {names[1]}, temperature and pressure ({name}, which "
+                    f"is not alone in its force groups)"
+                ),
+            )
+        extras[name] = (groups, [float(v) for v in values])
+    ignored = set(names) | set(varied)
+    reference = _signature(thermodynamic_states[0], ignored)
+    if reference is None or any(_signature(s, ignored) != reference for s in thermodynamic_states[1:]):
+        return None, None, f"the states differ in more than {names[0]}, {names[1]}, temperature and pressure"
+    return lambdas, extras, None
+
+
+def _linear_contribution(context, name, groups):
+    """dU/d(name) of the forces in ``groups`` at the Context's configuration, if U is linear in the parameter
+    there (U(0) = 0, U(1/2) = U(1)/2); else None. The parameter is left as it was."""
+    was = context.getParameter(name)
+    energies = {}
+    try:
+        for value in (0.0, 0.5, 1.0):
+            context.setParameter(name, value)
+            state = context.getState(getEnergy=True, groups=set(groups))
+            energies[value] = state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+    finally:
+        context.setParameter(name, was)
+    scale = max(1.0, abs(energies[1.0]))
+    if abs(energies[0.0]) > 1e-9 * scale or abs(energies[0.5] - 0.5 * energies[1.0]) > 1e-6 * scale:
+        return None
+    return energies[1.0]
 
 
 class _ContextRecorder(cache.ContextCache):

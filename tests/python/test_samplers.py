@@ -29,10 +29,25 @@ def schedule(k):
     return {"lambda_sterics": sterics, "lambda_electrostatics": electrostatics}
 
 
-def make_sampler(tmp_path, platform, k, npt=False, method="RF-periodic", extra_restraint=False, cls=None, steps=10):
+def make_sampler(
+    tmp_path, platform, k, npt=False, method="RF-periodic", extra_restraint=False, cls=None, steps=10, restraint=None
+):
     test = ligand_in_water(method)
     system = openmmligand.decouple(test.system, test.ligand_atoms)
     protocol = schedule(k)
+    composable = []
+    if restraint is not None:
+        # A restraint driven by lambda_restraints in a force group of its own (as openmmligand.fep builds it):
+        # ``restraint`` is its energy expression in r.
+        from openmmligand.fep.restraint_state import RestraintState
+
+        force = openmm.CustomBondForce(restraint)
+        force.addGlobalParameter("lambda_restraints", 1.0)
+        force.addBond(test.ligand_atoms[0], test.ligand_atoms[-1] + 20)
+        force.setForceGroup(7)
+        system.addForce(force)
+        protocol["lambda_restraints"] = list(numpy.linspace(0.0, 1.0, k))
+        composable.append(RestraintState.from_system(system))
     if extra_restraint:
         # A force driven by a third parameter that the states vary: the one-pass route cannot, openmmtools can.
         restraint = openmm.CustomBondForce("lambda_torsions*100*(r-0.5)^2")
@@ -44,7 +59,7 @@ def make_sampler(tmp_path, platform, k, npt=False, method="RF-periodic", extra_r
         system.addForce(openmm.MonteCarloBarostat(1 * unit.bar, 300 * unit.kelvin))
     thermo = states.ThermodynamicState(system, 300 * unit.kelvin, pressure=(1 * unit.bar if npt else None))
     compound = states.create_thermodynamic_state_protocol(
-        thermo, protocol, composable_states=[alchemy.AlchemicalState.from_system(system)]
+        thermo, protocol, composable_states=[alchemy.AlchemicalState.from_system(system)] + composable
     )
     name, precision = platform
     the_platform = openmm.Platform.getPlatformByName(name)
@@ -150,6 +165,31 @@ def test_states_that_differ_otherwise_take_openmmtools_route(tmp_path, caplog):
     numpy.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
     said = [r.message for r in caplog.records if "openmmtools' own energy loop" in r.message]
     assert len(said) == 1 and "differ in more than" in said[0]
+    reporter.close()
+
+
+@pytest.mark.parametrize("platform", [("Reference", None), ("CPU", None)], ids=["Reference", "CPU"])
+def test_a_linear_restraint_in_its_own_group_stays_on_the_one_pass_route(tmp_path, platform):
+    sampler, reporter = make_sampler(tmp_path, platform, 6, npt=True, restraint="lambda_restraints*100*(r-0.5)^2")
+    sampler.run(1)
+    assert sampler.energy_matrix_routes.get("after move") == 6, sampler.energy_matrix_routes
+    tol = relative_tolerance(platform)
+    for replica in range(6):
+        ours, theirs = both_rows(sampler, replica)
+        assert numpy.abs(ours[0] - theirs[0]).max() <= tol * numpy.abs(theirs[0]).max()
+        # The restraint's share differs between states: the comparison can see a wrong slope.
+        assert numpy.ptp(theirs[0] - theirs[0][0]) > 0
+    assert "openmmtools" not in sampler.energy_matrix_routes
+    reporter.close()
+
+
+def test_a_nonlinear_restraint_takes_openmmtools_route(tmp_path, caplog):
+    sampler, reporter = make_sampler(tmp_path, ("Reference", None), 4, restraint="lambda_restraints^2*100*(r-0.5)^2")
+    with caplog.at_level(logging.WARNING, logger="openmmligand.samplers"):
+        sampler.run(1)
+    assert "not linear" in caplog.text
+    ours, theirs = both_rows(sampler, 0)
+    numpy.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
     reporter.close()
 
 

@@ -19,8 +19,8 @@ The complex: :func:`openmmligand.complexes.build_complex` (Amber14, GAFF2/AM1-BC
 PME, minimized). Boresch anchors: from a short NVT equilibration of the coupled complex (quick 10 frames of 100
 steps; default 50 frames of 500 steps): protein backbone atoms (N, CA, C) within 1.0 nm of the ligand, chosen by
 :func:`openmmligand.fep.restraints.select_boresch_anchors`; or ``anchors`` (six System indices: P1 P2 P3 L1 L2 L3).
-The complex leg's energy matrix takes openmmtools' route for its rows (its states differ in
-``lambda_restraints``, which the one-pass path does not cover); the solvent leg's is one pass.
+The restraint sits in a force group of its own, so that the one-pass energy matrix covers ``lambda_restraints``
+too (:mod:`openmmligand.samplers`): every row of both legs is one pass.
 """
 
 import json
@@ -114,7 +114,11 @@ def binding_systems(
         edge = min(box[i][i].value_in_unit(unit.nanometer) for i in range(3))
         restraint = select_boresch_anchors(samples, sorted(near), heavy, rings, box_edge=edge)
     system = openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(built.system))
-    system.addForce(restraint.force())
+    # The restraint in a force group of its own: the one-pass energy matrix then covers lambda_restraints too.
+    force = restraint.force()
+    used = {f.getForceGroup() for f in system.getForces()}
+    force.setForceGroup(max(g for g in range(32) if g not in used))
+    system.addForce(force)
     legs["complex"] = _save(os.path.join(folder, "complex"), system, built.topology, last, ligand, True)
     description = {
         "smiles": smiles,
