@@ -20,6 +20,24 @@ from ..errors import LigandError
 from .units import run_unit, run_unit_in_subprocess
 
 
+def count_gpus() -> int:
+    """NVIDIA GPUs visible here (``nvidia-smi -L``; $CUDA_VISIBLE_DEVICES narrows them), 0 if none."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return 0
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    count = sum(1 for line in listed.splitlines() if line.startswith("GPU "))
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        count = min(count, len([v for v in visible.split(",") if v.strip()]))
+    return count
+
+
 def _client(scheduler: Optional[str], workers: Optional[int], threads_per_worker: int):
     from dask.distributed import Client, LocalCluster
 
@@ -46,7 +64,8 @@ def run_units(
     """Run every unit (resuming what was started, reading what finished) and return their results in order.
 
     ``serial``: in this process, one after the other; otherwise Dask: ``scheduler`` (``tcp://host:8786``) or a
-    LocalCluster of ``workers`` processes (default: one per ``threads_per_worker`` cores). ``progress`` is called
+    LocalCluster of ``workers`` processes (default: one per ``threads_per_worker`` cores; for CUDA units, one per
+    GPU ``nvidia-smi`` lists, each unit's process seeing its worker's GPU). ``progress`` is called
     with each result as it arrives. Raises LigandError for a scheduler that does not answer, and the first
     unit's error otherwise.
     """
@@ -59,10 +78,13 @@ def run_units(
         return results
     from dask.distributed import as_completed
 
+    gpus = count_gpus() if any(spec.get("platform") == "CUDA" for spec in specs) and not scheduler else 0
+    if gpus and not workers:
+        workers = gpus  # a LocalCluster of one worker per GPU
     client, cluster = _client(scheduler, workers, threads_per_worker)
     try:
         futures = [
-            client.submit(run_unit_in_subprocess, spec, key=f"unit-{spec['name']}-{os.getpid()}", pure=False)
+            client.submit(run_unit_in_subprocess, spec, gpus, key=f"unit-{spec['name']}-{os.getpid()}", pure=False)
             for spec in specs
         ]
         index = {future.key: n for n, future in enumerate(futures)}

@@ -213,12 +213,12 @@ def _die_with_parent():
         pass
 
 
-def run_unit_in_subprocess(spec_json: dict) -> dict:
+def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
     """:func:`run_unit` in a child process of this one (what a Dask task runs).
 
     openmmtools guards its storage writes with signal handlers, which only the main thread of a process may
     install, and a Dask worker runs tasks in threads; a child process also confines a crash of OpenMM to the
-    unit. Raises LigandError with the end of the child's output if it fails.
+    unit. ``gpus`` > 0: the child sees one GPU, chosen by the Dask worker's number. Raises LigandError with the end of the child's output if it fails.
     """
     spec = UnitSpec(**spec_json)
     if os.path.isfile(spec.result_path):
@@ -228,10 +228,20 @@ def run_unit_in_subprocess(spec_json: dict) -> dict:
     path = os.path.join(spec.folder, "unit.json")
     with open(path, "w") as stream:
         json.dump(spec.to_json(), stream, indent=1)
+    environment = dict(os.environ)
+    if gpus:
+        # One GPU per Dask worker: worker n (LocalCluster names them 0, 1, ...) takes GPU n mod gpus.
+        try:
+            from distributed import get_worker
+
+            environment["CUDA_VISIBLE_DEVICES"] = str(int(get_worker().name) % gpus)
+        except (ImportError, ValueError, TypeError):
+            pass
     done = subprocess.run(
         [sys.executable, "-m", "openmmligand.fep.units", path],
         capture_output=True,
         text=True,
+        env=environment,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     if done.returncode != 0:
