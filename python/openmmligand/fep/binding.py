@@ -132,7 +132,7 @@ def binding_systems(
         "anchors": list(restraint.protein_atoms) + list(restraint.ligand_atoms),
         "anchor_source": "given" if anchors is not None else f"selected from {frames} frames x {steps} steps",
     }
-    with open(marker, "w") as stream:
+    with open(marker, "w", encoding="utf-8") as stream:
         json.dump(
             {
                 "legs": {k: v.to_json() for k, v in legs.items()},

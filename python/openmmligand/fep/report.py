@@ -18,10 +18,10 @@ def text_table(summary):
     for repeat in summary["result"]["repeats"]:
         terms = ", ".join(f"{name} {value:+.2f}" for name, value in repeat["terms_kcal"].items())
         lines.append(
-            f"  repeat {repeat['repeat']}: {repeat['dG_kcal']:+.2f} ± {repeat['uncertainty_kcal']:.2f}  ({terms})"
+            f"  repeat {repeat['repeat']}: {repeat['dG_kcal']:+.2f} +- {repeat['uncertainty_kcal']:.2f}  ({terms})"
         )
     result = summary["result"]
-    lines.append(f"  ΔG = {result['dG_kcal']:+.2f} ± {result['uncertainty_kcal']:.2f} kcal/mol")
+    lines.append(f"  dG = {result['dG_kcal']:+.2f} +- {result['uncertainty_kcal']:.2f} kcal/mol")
     for unit in summary["units"]:
         lines.append(
             f"  {unit['unit']}: {unit['states']} states, {unit['iterations']} iterations x {unit['steps_per_iteration']} "
@@ -39,9 +39,9 @@ def min_neighbour_overlap(overlap):
 def write_report(summary, folder):
     """summary.json, summary.txt and report.png (per-leg ΔG along the schedule, overlap matrices, forward/reverse
     convergence) in ``folder``."""
-    with open(os.path.join(folder, "summary.json"), "w") as stream:
+    with open(os.path.join(folder, "summary.json"), "w", encoding="utf-8") as stream:
         json.dump(summary, stream, indent=1)
-    with open(os.path.join(folder, "summary.txt"), "w") as stream:
+    with open(os.path.join(folder, "summary.txt"), "w", encoding="utf-8") as stream:
         stream.write(text_table(summary) + "\n")
     from matplotlib.figure import Figure
 

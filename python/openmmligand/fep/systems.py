@@ -49,12 +49,12 @@ class LegSystem:
 
 def _save(folder, system, topology, positions, ligand_atoms, periodic):
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "system.xml"), "w") as stream:
+    with open(os.path.join(folder, "system.xml"), "w", encoding="utf-8") as stream:
         stream.write(openmm.XmlSerializer.serialize(system))
-    with open(os.path.join(folder, "positions.pdb"), "w") as stream:
+    with open(os.path.join(folder, "positions.pdb"), "w", encoding="utf-8") as stream:
         app.PDBFile.writeFile(topology, positions, stream, keepIds=True)
     leg = LegSystem(folder, ligand_atoms, periodic)
-    with open(os.path.join(folder, "leg.json"), "w") as stream:
+    with open(os.path.join(folder, "leg.json"), "w", encoding="utf-8") as stream:
         json.dump(leg.to_json(), stream)
     return leg
 
@@ -152,6 +152,6 @@ def hydration_systems(
         "cutoff_nm": cutoff,
         "charged_ligand": "no correction applied (PME finite-size effect)" if net_charge else "neutral",
     }
-    with open(marker, "w") as stream:
+    with open(marker, "w", encoding="utf-8") as stream:
         json.dump({"legs": {k: v.to_json() for k, v in legs.items()}, "description": description}, stream, indent=1)
     return legs, description

@@ -175,11 +175,11 @@ def run_unit(spec_json: dict) -> dict:
         resumed_from = sampler.iteration
     else:
         sampler = _new_sampler(spec)
-    with open(os.path.join(spec.folder, "worker.json"), "w") as stream:
+    with open(os.path.join(spec.folder, "worker.json"), "w", encoding="utf-8") as stream:
         json.dump({"pid": os.getpid(), "parent_pid": os.getppid(), "resumed_from_iteration": resumed_from}, stream)
     while sampler.iteration < spec.iterations:
         sampler.run(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
-        with open(os.path.join(spec.folder, "progress.json"), "w") as stream:
+        with open(os.path.join(spec.folder, "progress.json"), "w", encoding="utf-8") as stream:
             json.dump({"iteration": sampler.iteration, "of": spec.iterations}, stream)
     sampler._reporter.close()
     from .analysis import analyze_storage
@@ -196,7 +196,7 @@ def run_unit(spec_json: dict) -> dict:
             "energy_matrix_routes": dict(getattr(sampler, "energy_matrix_routes", {}) or {}),
         }
     )
-    with open(spec.result_path + ".part", "w") as stream:
+    with open(spec.result_path + ".part", "w", encoding="utf-8") as stream:
         json.dump(result, stream, indent=1)
     os.replace(spec.result_path + ".part", spec.result_path)
     return result
@@ -226,7 +226,7 @@ def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
             return json.load(stream)
     os.makedirs(spec.folder, exist_ok=True)
     path = os.path.join(spec.folder, "unit.json")
-    with open(path, "w") as stream:
+    with open(path, "w", encoding="utf-8") as stream:
         json.dump(spec.to_json(), stream, indent=1)
     environment = dict(os.environ)
     if gpus:
