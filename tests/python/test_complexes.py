@@ -167,7 +167,7 @@ def binding_legs(hiv_complex, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("abfe") / "systems"
     cpu = openmm.Platform.getPlatformByName("CPU")
-    return binding.binding_systems(PDB, "478", str(folder), quick=True, platform=cpu)
+    return binding.binding_systems(PDB, "478", str(folder), quick=True, platform=cpu, anchor_sampling=(5, 20))
 
 
 def test_binding_anchors_are_backbone_and_ligand_heavy_atoms(hiv_complex, binding_legs):

@@ -66,9 +66,11 @@ def binding_systems(
     quick: bool = False,
     platform: Optional[openmm.Platform] = None,
     cache_dir=None,
+    anchor_sampling: Optional[Sequence[int]] = None,
 ):
     """Build (or load, if ``folder`` has them) the complex and solvent legs and the Boresch restraint.
-    Returns ({leg: LegSystem}, description, restraint)."""
+    ``anchor_sampling``: (frames, steps per frame) of the equilibration the anchors are chosen from (default:
+    quick (10, 100), else (50, 500)). Returns ({leg: LegSystem}, description, restraint)."""
     from .. import complexes
     from ..gaff import LigandTemplate
 
@@ -92,7 +94,7 @@ def binding_systems(
             raise LigandError(f"anchors must be six particle indices (P1 P2 P3 L1 L2 L3): {anchors}")
         if not set(anchors[3:]) <= set(ligand) or set(anchors[:3]) & set(ligand):
             raise LigandError("anchors: P1 P2 P3 must be environment atoms and L1 L2 L3 ligand atoms")
-    frames, steps = (10, 100) if quick else (50, 500)
+    frames, steps = anchor_sampling or ((10, 100) if quick else (50, 500))
     samples, last = _equilibration_frames(built.system, built.positions, frames, steps, platform)
     if anchors is not None:
         restraint = BoreschRestraint.from_positions(anchors[:3], anchors[3:], samples.mean(axis=0))
