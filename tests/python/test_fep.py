@@ -183,3 +183,45 @@ def test_bad_input_is_refused_before_any_run(tmp_path):
         fep.hydration_free_energy("C1CC", str(tmp_path / "b"), serial=True, **TINY)
     with pytest.raises(LigandError, match="repeats must be at least 1"):
         fep.hydration_free_energy("CCO", str(tmp_path / "c"), repeats=0, **TINY)
+
+
+def test_a_restrained_leg_runs_on_the_one_pass_route(serial_run, tmp_path):
+    """The complex leg's machinery on a small system: ethanol restrained to three water oxygens by a Boresch
+    restraint in its own force group, lambda_restraints 0 -> 1 then decoupling; every energy-matrix row in one
+    pass; and ΔG_bind assembled from the legs with every term."""
+    import openmm
+    from openmm import app
+
+    from openmmligand.fep import binding, restraints
+
+    folder, _ = serial_run
+    legs, _ = systems.hydration_systems("CCO", str(folder / "systems"))
+    system, positions, box = legs["solvent"].load()
+    x = numpy.array(positions.value_in_unit(openmm.unit.nanometer))
+    pdb = app.PDBFile(os.path.join(legs["solvent"].folder, "positions.pdb"))
+    oxygens = [a.index for a in pdb.topology.atoms() if a.residue.name == "HOH" and a.name == "O"]
+    near = sorted(oxygens, key=lambda i: numpy.linalg.norm(x[i] - x[1]))[3:6]
+    restraint = restraints.BoreschRestraint.from_positions(near, (0, 1, 2), x)
+    force = restraint.force()
+    force.setForceGroup(5)
+    system.addForce(force)
+    leg = systems._save(str(tmp_path / "leg"), system, pdb.topology, positions, legs["solvent"].ligand_atoms, True)
+    spec = fep.UnitSpec(
+        name="complex-repeat0",
+        folder=str(tmp_path / "unit"),
+        leg=leg.to_json(),
+        protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0, 0.0], restraints=[0.0, 1.0]),
+        iterations=3,
+        steps=10,
+        platform="Reference",
+        minimize_iterations=0,
+    ).to_json()
+    result = fep.run_unit(spec)
+    assert len(result["state_free_energies_kT"]) == 4
+    assert numpy.isfinite(result["delta_g_kcal"])
+    assert result["energy_matrix_routes"].get("openmmtools", 0) == 0, result["energy_matrix_routes"]
+    solvent = dict(result, delta_g_kcal=1.5, d_delta_g_kcal=0.3)
+    combined = binding.combine_binding({("complex", 0): result, ("solvent", 0): solvent}, -7.0)
+    terms = combined["repeats"][0]["terms_kcal"]
+    assert combined["dG_bind_kcal"] == pytest.approx(-result["delta_g_kcal"] + 7.0 + 1.5)
+    assert terms["restraint release to 1 M (standard state)"] == -7.0
