@@ -85,8 +85,6 @@ def _ligand_topology(molecule, template, residue_name=RESIDUE):
 def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, residue_name=RESIDUE, ionic_strength=0.0):
     """The solvent leg's System (TIP3P, PME, HBonds, rigid water, neutralized) for a typed ligand, saved in
     ``folder``; returns the LegSystem."""
-    if 2 * cutoff > 2 * padding + 0.3:
-        raise LigandError(f"padding {padding} nm is too small for a {cutoff} nm cutoff")
     topology, positions = _ligand_topology(molecule, template, residue_name)
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
     modeller = app.Modeller(topology, positions)
@@ -97,6 +95,14 @@ def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, residue
         neutralize=True,
         ionicStrength=ionic_strength * unit.molar,
     )
+    # The box Modeller makes (for a small ligand about twice ``padding`` wide) must stay above the minimum-image
+    # limit of twice the cutoff while the barostat changes it.
+    edge = min(modeller.topology.getPeriodicBoxVectors()[i][i].value_in_unit(unit.nanometer) for i in range(3))
+    if edge < 2 * cutoff + 0.1:
+        raise LigandError(
+            f"the water box is {edge:.2f} nm wide, too small for a {cutoff} nm cutoff (at least {2 * cutoff + 0.1:.2f} "
+            f"nm): increase the padding ({padding} nm) or decrease the cutoff"
+        )
     solvent = forcefield.createSystem(
         modeller.topology,
         nonbondedMethod=app.PME,
