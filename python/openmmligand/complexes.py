@@ -233,7 +233,7 @@ def build_complex(
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
     random.seed(BUILDER_VERSION)  # PDBFixer and Modeller place some hydrogens and the ions at random
     modeller = _fixed_protein(pdb_file, platform)
-    modeller.add(*_ligand_topology(molecule, template))
+    modeller.add(*ligand_topology(molecule, template))
     forcefield = app.ForceField("amber14-all.xml", "amber14/tip3p.xml", template.forcefield_file())
     log(f"solvating: TIP3P, {padding} nm padding, {ionic_strength} M NaCl")
     modeller.addSolvent(
@@ -327,8 +327,9 @@ def _fixed_protein(pdb_file, platform=None):
     return app.Modeller(fixer.topology, fixer.positions)
 
 
-def _ligand_topology(molecule, template):
-    """An OpenMM Topology and positions (nm) for the ligand, atoms named as in the template."""
+def ligand_topology(molecule, template):
+    """An OpenMM Topology and positions (nm) for the ligand (one residue named as the template), atoms named as
+    in the template, coordinates from the molecule's conformer."""
     topology = app.Topology()
     residue = topology.addResidue(template.residue_name, topology.addChain("L"))
     atoms = [

@@ -33,7 +33,7 @@ from openmm import unit
 
 from ..errors import LigandError
 from .analysis import summarize_repeats
-from .pipeline import check_scheduler, make_specs, resolve_lengths, run_with_progress
+from .pipeline import check_scheduler, make_specs, protocol_summary, resolve_lengths, run_with_progress
 from .report import write_report
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import decoupling_protocol
@@ -84,9 +84,7 @@ def binding_systems(
     smiles = built.description["smiles"]
     molecule = complexes.ligand_molecule(pdb_file, ligand_residue, smiles)
     template = LigandTemplate(molecule, complexes.ligand_atom_names(molecule), ligand_residue, cache_dir=cache_dir)
-    legs = {
-        "solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"), residue_name=ligand_residue)
-    }
+    legs = {"solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"))}
     ligand = built.ligand_atoms
     if anchors is not None:
         anchors = [int(a) for a in anchors]
@@ -228,15 +226,7 @@ def binding_free_energy(
         "kind": "absolute binding",
         "ligand": description,
         "restraint": {**restraint.to_json(), "standard_state_correction": correction},
-        "protocol": {
-            "legs": {leg: {"states": len(p["lambda_sterics"]), **p} for leg, p in protocols.items()},
-            **lengths,
-            "timestep_fs": 2.0,
-            "temperature_K": TEMPERATURE,
-            "pressure_atm": PRESSURE,
-            "platform": platform,
-            "repeats": repeats,
-        },
+        "protocol": protocol_summary(protocols, lengths, platform, repeats, TEMPERATURE, PRESSURE),
         "result": combine_binding(by_key, correction["dG_kcal"]),
         "units": results,
         "wall_seconds_this_call": seconds,

@@ -1,14 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""``openmm-ligand hydration``: the command line over :func:`openmmligand.fep.hydration_free_energy`."""
+"""``openmm-ligand hydration`` and ``openmm-ligand abfe``: the command line over :mod:`openmmligand.fep`."""
 
 
-def add_arguments(parser):
-    """The hydration command's options."""
-    parser.add_argument("--smiles", required=True, help="the molecule (charge state as given)")
-    parser.add_argument("--out", default=None, help="output folder (default: hydration-<smiles hash>); rerun to resume")
-    parser.add_argument("--force-field", default="gaff2", choices=["gaff2", "gaff"], help="GAFF version (gaff: 1.x)")
-    parser.add_argument("--quick", action="store_true", help="short lengths and fewer states (a laptop, minutes)")
+def _add_run_arguments(parser):
+    """What both commands take: lengths, repeats, platform, where the units run."""
+    parser.add_argument("--quick", action="store_true", help="short lengths and fewer states (a laptop)")
     parser.add_argument("--repeats", type=int, default=1, help="independent repeats (separate units)")
     parser.add_argument("--iterations", type=int, help="replica-exchange iterations per leg (default 1000; quick 50)")
     parser.add_argument("--steps", type=int, help="MD steps of 2 fs per replica per iteration (default 500; quick 250)")
@@ -17,29 +14,20 @@ def add_arguments(parser):
     parser.add_argument("--precision", help="GPU platforms: single, mixed or double")
     parser.add_argument("--threads", type=int, help="CPU platform threads per unit")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="Dask LocalCluster worker processes (default: one per core)")
+    where.add_argument("--workers", type=int, help="Dask LocalCluster worker processes (default: one per core/GPU)")
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--serial", action="store_true", help="no Dask: run the units in this process")
     parser.add_argument("--seed", type=int, default=1)
 
 
-def run(args):
-    """Run the command; prints the text table. Returns the exit status."""
-    import hashlib
-
-    from .hydration import hydration_free_energy
-    from .report import text_table
-
+def _run_options(args):
+    """The keyword arguments both workflows take, from the parsed command line."""
     properties = {}
     if args.precision:
         properties["Precision"] = args.precision
     if args.threads:
         properties["Threads"] = str(args.threads)
-    out = args.out or "hydration-" + hashlib.sha1(args.smiles.encode()).hexdigest()[:8]
-    summary = hydration_free_energy(
-        args.smiles,
-        out,
-        force_field=args.force_field,
+    return dict(
         quick=args.quick,
         repeats=args.repeats,
         iterations=args.iterations,
@@ -52,9 +40,33 @@ def run(args):
         workers=args.workers,
         serial=args.serial,
     )
+
+
+def _report(summary, out):
+    from .report import text_table
+
     print(text_table(summary))
     print(f"report: {out}/summary.json, {out}/report.png")
     return 0
+
+
+def add_arguments(parser):
+    """The hydration command's options."""
+    parser.add_argument("--smiles", required=True, help="the molecule (charge state as given)")
+    parser.add_argument("--out", default=None, help="output folder (default: hydration-<smiles hash>); rerun to resume")
+    parser.add_argument("--force-field", default="gaff2", choices=["gaff2", "gaff"], help="GAFF version (gaff: 1.x)")
+    _add_run_arguments(parser)
+
+
+def run(args):
+    """Run the hydration command; prints the text table. Returns the exit status."""
+    import hashlib
+
+    from .hydration import hydration_free_energy
+
+    out = args.out or "hydration-" + hashlib.sha1(args.smiles.encode()).hexdigest()[:8]
+    summary = hydration_free_energy(args.smiles, out, force_field=args.force_field, **_run_options(args))
+    return _report(summary, out)
 
 
 def add_binding_arguments(parser):
@@ -64,19 +76,7 @@ def add_binding_arguments(parser):
     parser.add_argument("--smiles", help="the ligand's SMILES (bond orders, charge state); optional for known ligands")
     parser.add_argument("--out", default=None, help="output folder (default: abfe-<pdb>-<ligand>); rerun to resume")
     parser.add_argument("--anchors", help="Boresch anchors, six indices P1,P2,P3,L1,L2,L3 (default: selected)")
-    parser.add_argument("--quick", action="store_true", help="short lengths and fewer states")
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--iterations", type=int)
-    parser.add_argument("--steps", type=int)
-    parser.add_argument("--equilibration", type=int)
-    parser.add_argument("--platform", default="CPU")
-    parser.add_argument("--precision")
-    parser.add_argument("--threads", type=int)
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int)
-    where.add_argument("--scheduler")
-    where.add_argument("--serial", action="store_true")
-    parser.add_argument("--seed", type=int, default=1)
+    _add_run_arguments(parser)
 
 
 def run_binding(args):
@@ -85,13 +85,7 @@ def run_binding(args):
 
     from ..errors import LigandError
     from .binding import binding_free_energy
-    from .report import text_table
 
-    properties = {}
-    if args.precision:
-        properties["Precision"] = args.precision
-    if args.threads:
-        properties["Threads"] = str(args.threads)
     anchors = None
     if args.anchors:
         try:
@@ -99,24 +93,5 @@ def run_binding(args):
         except ValueError:
             raise LigandError(f"--anchors takes six comma-separated integers, not {args.anchors!r}") from None
     out = args.out or f"abfe-{os.path.splitext(os.path.basename(args.pdb))[0]}-{args.ligand}"
-    summary = binding_free_energy(
-        args.pdb,
-        args.ligand,
-        out,
-        smiles=args.smiles,
-        anchors=anchors,
-        quick=args.quick,
-        repeats=args.repeats,
-        iterations=args.iterations,
-        steps=args.steps,
-        equilibration_iterations=args.equilibration,
-        platform=args.platform,
-        platform_properties=properties,
-        seed=args.seed,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        serial=args.serial,
-    )
-    print(text_table(summary))
-    print(f"report: {out}/summary.json, {out}/report.png")
-    return 0
+    summary = binding_free_energy(args.pdb, args.ligand, out, smiles=args.smiles, anchors=anchors, **_run_options(args))
+    return _report(summary, out)

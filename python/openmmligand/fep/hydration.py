@@ -25,11 +25,11 @@ from typing import Optional, Sequence
 
 from ..errors import LigandError
 from .analysis import combine_hydration
-from .pipeline import check_scheduler, make_specs, resolve_lengths, run_with_progress
+from .pipeline import check_scheduler, make_specs, protocol_summary, resolve_lengths, run_with_progress
 from .report import write_report
 from .schedules import decoupling_protocol
 from .systems import hydration_systems
-from .units import PRESSURE
+from .units import PRESSURE, TEMPERATURE
 
 
 def hydration_free_energy(
@@ -93,15 +93,7 @@ def hydration_free_energy(
     summary = {
         "kind": "hydration",
         "ligand": description,
-        "protocol": {
-            "legs": {leg: {"states": len(p["lambda_sterics"]), **p} for leg, p in protocols.items()},
-            **lengths,
-            "timestep_fs": 2.0,
-            "temperature_K": specs[0]["temperature"],
-            "pressure_atm (solvent)": PRESSURE,
-            "platform": platform,
-            "repeats": repeats,
-        },
+        "protocol": protocol_summary(protocols, lengths, platform, repeats, TEMPERATURE, PRESSURE),
         "result": combine_hydration(by_key),
         "units": results,
         "wall_seconds_this_call": seconds,

@@ -99,3 +99,16 @@ def run_with_progress(out, specs, scheduler=None, workers=None, serial=False, pr
         result["min_neighbour_overlap"] = min_neighbour_overlap(result["overlap_matrix"])
     by_key = {(r["unit"].split("-repeat")[0], int(r["unit"].split("-repeat")[1])): r for r in results}
     return results, by_key, round(time.perf_counter() - started, 1)
+
+
+def protocol_summary(protocols, lengths, platform, repeats, temperature, pressure):
+    """The protocol as the summary records it."""
+    return {
+        "legs": {leg: {"states": len(p["lambda_sterics"]), **p} for leg, p in protocols.items()},
+        **lengths,
+        "timestep_fs": 2.0,
+        "temperature_K": temperature,
+        "pressure_atm (periodic legs)": pressure,
+        "platform": platform,
+        "repeats": repeats,
+    }

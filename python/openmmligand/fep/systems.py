@@ -17,6 +17,7 @@ from typing import List
 import openmm
 from openmm import app, unit
 
+from ..complexes import ligand_topology
 from ..errors import LigandError
 from ..gaff import LigandTemplate, element_atom_names, molecule_from_smiles
 
@@ -68,24 +69,10 @@ def ligand_template(smiles: str, force_field: str = "gaff2", charge_method: str 
     return molecule, template
 
 
-def _ligand_topology(molecule, template, residue_name=RESIDUE):
-    topology = app.Topology()
-    residue = topology.addResidue(residue_name, topology.addChain("L"))
-    atoms = [
-        topology.addAtom(name, app.Element.getBySymbol(symbol), residue)
-        for name, symbol in zip(template.atom_names, template.elements)
-    ]
-    for i, j in template.bonds:
-        topology.addBond(atoms[i], atoms[j])
-    conformer = molecule.GetConformer()
-    positions = [openmm.Vec3(*conformer.GetAtomPosition(i)) * 0.1 for i in range(molecule.GetNumAtoms())]
-    return topology, positions * unit.nanometer
-
-
-def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, residue_name=RESIDUE, ionic_strength=0.0):
-    """The solvent leg's System (TIP3P, PME, HBonds, rigid water, neutralized) for a typed ligand, saved in
-    ``folder``; returns the LegSystem."""
-    topology, positions = _ligand_topology(molecule, template, residue_name)
+def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, ionic_strength=0.0):
+    """The solvent leg's System (TIP3P, PME, HBonds, rigid water, neutralized) for a typed ligand (its residue
+    named as the template), saved in ``folder``; returns the LegSystem."""
+    topology, positions = ligand_topology(molecule, template)
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
     modeller = app.Modeller(topology, positions)
     modeller.addSolvent(
@@ -110,7 +97,7 @@ def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, residue
         constraints=app.HBonds,
         rigidWater=True,
     )
-    ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == residue_name]
+    ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == template.residue_name]
     return _save(folder, solvent, modeller.topology, modeller.positions, ligand_atoms, True)
 
 
@@ -136,7 +123,7 @@ def hydration_systems(
             )
         return {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}, saved["description"]
     molecule, template = ligand_template(smiles, force_field, charge_method, cache_dir)
-    topology, positions = _ligand_topology(molecule, template)
+    topology, positions = ligand_topology(molecule, template)
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
     vacuum = forcefield.createSystem(topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds)
     ligand_atoms = list(range(topology.getNumAtoms()))
