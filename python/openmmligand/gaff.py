@@ -108,7 +108,7 @@ class GaffParameters:
     """
 
     def __init__(self, path: Optional[str] = None, frcmods: Sequence[str] = ()):
-        """Read ``path`` (default: GAFF2's file from AmberTools) and then each frcmod file in order."""
+        """Read ``path`` (default: GAFF2's file from AmberTools) and then each frcmod (its text) in order."""
         self.path = path or parameter_file("gaff2")
         self.masses, self.bonds, self.angles = {}, {}, {}
         self.propers, self.impropers, self.lennard_jones = {}, {}, {}
@@ -178,9 +178,8 @@ class GaffParameters:
                 break
             self._add_lennard_jones(line)
 
-    def _parse_frcmod(self, path):
-        with open(path) as stream:
-            lines = stream.read().splitlines()
+    def _parse_frcmod(self, text):
+        lines = text.splitlines()
         sections, name = {}, None
         for line in lines[1:]:
             keyword = line.strip().split()[0] if line.strip() else ""
@@ -481,12 +480,7 @@ class LigandTemplate:
                 raise LigandError(f"{len(charges)} charges given for {molecule.GetNumAtoms()} ligand atoms")
             self.charges = [float(q) for q in charges]
             self.charge_method = "user supplied"
-        with tempfile.NamedTemporaryFile("w", suffix=".frcmod", delete=False) as stream:
-            stream.write(typed.frcmod)
-        try:
-            self.parameters = GaffParameters(parameter_file(force_field), [stream.name])
-        finally:
-            os.unlink(stream.name)
+        self.parameters = GaffParameters(parameter_file(force_field), [typed.frcmod])
         self.elements = [atom.GetSymbol() for atom in molecule.GetAtoms()]
         self.bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in molecule.GetBonds()]
         self.xml = self._write_xml()

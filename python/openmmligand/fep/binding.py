@@ -33,8 +33,7 @@ from openmm import unit
 
 from ..errors import LigandError
 from .analysis import summarize_repeats
-from .pipeline import check_scheduler, make_specs, protocol_summary, resolve_lengths, run_with_progress
-from .report import write_report
+from .pipeline import check_scheduler, resolve_lengths, run_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import decoupling_protocol
 from .systems import LegSystem, _save, ligand_in_water
@@ -209,27 +208,26 @@ def binding_free_energy(
         "complex": decoupling_protocol(restraints=[], quick=quick),
         "solvent": decoupling_protocol(quick=quick),
     }
-    specs = make_specs(
-        out,
-        legs,
-        protocols,
-        lengths,
-        repeats,
-        {"complex": PRESSURE, "solvent": PRESSURE},
+    run = dict(
         platform=platform,
         platform_properties=dict(platform_properties or {}),
         seed=seed,
         checkpoint_interval=checkpoint_interval,
+        scheduler=scheduler,
+        workers=workers,
+        serial=serial,
+        progress_bar=progress_bar,
     )
-    results, by_key, seconds = run_with_progress(out, specs, scheduler, workers, serial, progress_bar)
-    summary = {
-        "kind": "absolute binding",
-        "ligand": description,
-        "restraint": {**restraint.to_json(), "standard_state_correction": correction},
-        "protocol": protocol_summary(protocols, lengths, platform, repeats, TEMPERATURE, PRESSURE),
-        "result": combine_binding(by_key, correction["dG_kcal"]),
-        "units": results,
-        "wall_seconds_this_call": seconds,
-    }
-    write_report(summary, out)
-    return summary
+    return run_workflow(
+        "absolute binding",
+        out,
+        legs,
+        protocols,
+        {"complex": PRESSURE, "solvent": PRESSURE},
+        lengths,
+        repeats,
+        description,
+        lambda by_key: combine_binding(by_key, correction["dG_kcal"]),
+        run,
+        extra={"restraint": {**restraint.to_json(), "standard_state_correction": correction}},
+    )

@@ -25,11 +25,10 @@ from typing import Optional, Sequence
 
 from ..errors import LigandError
 from .analysis import combine_hydration
-from .pipeline import check_scheduler, make_specs, protocol_summary, resolve_lengths, run_with_progress
-from .report import write_report
+from .pipeline import check_scheduler, resolve_lengths, run_workflow
 from .schedules import decoupling_protocol
 from .systems import hydration_systems
-from .units import PRESSURE, TEMPERATURE
+from .units import PRESSURE
 
 
 def hydration_free_energy(
@@ -77,26 +76,16 @@ def hydration_free_energy(
         "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
         "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),
     }
-    specs = make_specs(
-        out,
-        legs,
-        protocols,
-        lengths,
-        repeats,
-        {"solvent": PRESSURE},
+    run = dict(
         platform=platform,
         platform_properties=dict(platform_properties or {}),
         seed=seed,
         checkpoint_interval=checkpoint_interval,
+        scheduler=scheduler,
+        workers=workers,
+        serial=serial,
+        progress_bar=progress_bar,
     )
-    results, by_key, seconds = run_with_progress(out, specs, scheduler, workers, serial, progress_bar)
-    summary = {
-        "kind": "hydration",
-        "ligand": description,
-        "protocol": protocol_summary(protocols, lengths, platform, repeats, TEMPERATURE, PRESSURE),
-        "result": combine_hydration(by_key),
-        "units": results,
-        "wall_seconds_this_call": seconds,
-    }
-    write_report(summary, out)
-    return summary
+    return run_workflow(
+        "hydration", out, legs, protocols, {"solvent": PRESSURE}, lengths, repeats, description, combine_hydration, run
+    )

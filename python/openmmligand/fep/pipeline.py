@@ -8,9 +8,9 @@ import threading
 import time
 
 from ..errors import LigandError
-from .report import min_neighbour_overlap
+from .report import min_neighbour_overlap, write_report
 from .runner import run_units
-from .units import UnitSpec
+from .units import PRESSURE, TEMPERATURE, UnitSpec
 
 QUICK = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
 DEFAULT = {"iterations": 1000, "steps": 500, "equilibration_iterations": 50}
@@ -112,3 +112,25 @@ def protocol_summary(protocols, lengths, platform, repeats, temperature, pressur
         "platform": platform,
         "repeats": repeats,
     }
+
+
+def run_workflow(kind, out, legs, protocols, pressures, lengths, repeats, description, combine, run, extra=None):
+    """Units for every leg and repeat, run (``run``: platform, platform_properties, seed, checkpoint_interval,
+    scheduler, workers, serial, progress_bar), combined (``combine(by_key)``) and reported in ``out``; returns
+    the summary."""
+    options = {k: run[k] for k in ("platform", "platform_properties", "seed", "checkpoint_interval")}
+    specs = make_specs(out, legs, protocols, lengths, repeats, pressures, **options)
+    results, by_key, seconds = run_with_progress(
+        out, specs, run["scheduler"], run["workers"], run["serial"], run["progress_bar"]
+    )
+    summary = {
+        "kind": kind,
+        "ligand": description,
+        **(extra or {}),
+        "protocol": protocol_summary(protocols, lengths, run["platform"], repeats, TEMPERATURE, PRESSURE),
+        "result": combine(by_key),
+        "units": results,
+        "wall_seconds_this_call": seconds,
+    }
+    write_report(summary, out)
+    return summary
