@@ -94,6 +94,32 @@ def test_serial_run_reports_every_term(serial_run):
         assert unit["energy_matrix_routes"].get("openmmtools", 0) == 0  # every row in one pass
 
 
+def test_every_replica_starts_from_one_configuration_minimized_once(serial_run):
+    import openmm
+    from openmm import unit
+    from openmmtools import multistate
+
+    folder, _ = serial_run
+    leg = systems.LegSystem.from_json(json.loads((folder / "systems" / "solvent" / "leg.json").read_text()))
+    system, positions, box = leg.load()
+    reporter = multistate.MultiStateReporter(str(folder / "units" / "solvent-repeat0" / "leg.nc"), open_mode="r")
+    try:
+        start = reporter.read_sampler_states(0)
+    finally:
+        reporter.close()
+    assert len(start) > 1
+    for replica in start[1:]:
+        numpy.testing.assert_array_equal(replica.positions, start[0].positions)
+
+    def energy(xyz):
+        context = openmm.Context(system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference"))
+        context.setPeriodicBoxVectors(*box)
+        context.setPositions(xyz)
+        return context.getState(getEnergy=True).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+
+    assert energy(start[0].positions) < energy(positions) - 1.0  # minimized, in the coupled (first) state
+
+
 def test_rerun_reads_back_and_recomputes_nothing(serial_run):
     folder, summary = serial_run
     stamps = {p: os.path.getmtime(p) for p in folder.glob("units/*/leg.nc")}
