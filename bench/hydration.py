@@ -4,7 +4,10 @@
 
   ours:        openmmligand.fep (decouple + openmmligand.samplers.ReplicaExchangeSampler), a unit per leg, serial
   openmmtools: AbsoluteAlchemicalFactory (exact PME, annihilated electrostatics, decoupled sterics) +
-               openmmtools' ReplicaExchangeSampler, the same LangevinDynamicsMove, minimization and equilibration
+               openmmtools' ReplicaExchangeSampler, the same LangevinDynamicsMove and equilibration
+
+Minimization as each pipeline does it: ours minimizes the common start once, in the first state; openmmtools'
+``sampler.minimize`` minimizes every replica in its own state (200 iterations at most either way).
 
 Both analyzed by the same MBAR code (openmmligand.fep.analysis). Per leg: wall and process CPU seconds of the
 whole leg (minimization, equilibration, production), ΔG; legs interleaved (ours, theirs, ours, theirs).
