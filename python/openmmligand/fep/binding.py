@@ -33,7 +33,7 @@ from openmm import unit
 
 from ..errors import LigandError
 from .analysis import summarize_repeats
-from .pipeline import check_scheduler, resolve_lengths, run_workflow
+from .pipeline import run_options, run_workflow, start_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import decoupling_protocol
 from .systems import LegSystem, _save, ligand_in_water
@@ -191,14 +191,9 @@ def binding_free_energy(
     for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`) and ``anchors`` (six indices) as in
     :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
     anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
-    if repeats < 1:
-        raise LigandError(f"repeats must be at least 1, not {repeats}")
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
-    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
-    out = os.path.abspath(out)
-    os.makedirs(out, exist_ok=True)
-    check_scheduler(scheduler, serial)
+    out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     openmm_platform = openmm.Platform.getPlatformByName(platform)
     legs, description, restraint = binding_systems(
         pdb_file, ligand_residue, os.path.join(out, "systems"), smiles, anchors, quick, openmm_platform
@@ -208,16 +203,7 @@ def binding_free_energy(
         "complex": decoupling_protocol(restraints=[], quick=quick),
         "solvent": decoupling_protocol(quick=quick),
     }
-    run = dict(
-        platform=platform,
-        platform_properties=dict(platform_properties or {}),
-        seed=seed,
-        checkpoint_interval=checkpoint_interval,
-        scheduler=scheduler,
-        workers=workers,
-        serial=serial,
-        progress_bar=progress_bar,
-    )
+    run = run_options(locals())
     return run_workflow(
         "absolute binding",
         out,

@@ -23,9 +23,8 @@ equilibration iterations; the default 18/5 states, 1000 iterations of 500 steps 
 import os
 from typing import Optional, Sequence
 
-from ..errors import LigandError
 from .analysis import combine_hydration
-from .pipeline import check_scheduler, resolve_lengths, run_workflow
+from .pipeline import run_options, run_workflow, start_workflow
 from .schedules import decoupling_protocol
 from .systems import hydration_systems
 from .units import PRESSURE
@@ -63,12 +62,7 @@ def hydration_free_energy(
     of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that
     does not answer, or a checkpoint that cannot be read — before any long run where it can.
     """
-    if repeats < 1:
-        raise LigandError(f"repeats must be at least 1, not {repeats}")
-    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
-    out = os.path.abspath(out)
-    os.makedirs(out, exist_ok=True)
-    check_scheduler(scheduler, serial)
+    out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
     )
@@ -76,16 +70,7 @@ def hydration_free_energy(
         "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
         "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),
     }
-    run = dict(
-        platform=platform,
-        platform_properties=dict(platform_properties or {}),
-        seed=seed,
-        checkpoint_interval=checkpoint_interval,
-        scheduler=scheduler,
-        workers=workers,
-        serial=serial,
-        progress_bar=progress_bar,
-    )
+    run = run_options(locals())
     return run_workflow(
         "hydration", out, legs, protocols, {"solvent": PRESSURE}, lengths, repeats, description, combine_hydration, run
     )

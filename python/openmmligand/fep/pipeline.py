@@ -32,6 +32,38 @@ def resolve_lengths(quick, iterations=None, steps=None, equilibration_iterations
     return lengths
 
 
+#: What the workflows pass on to :func:`run_workflow` about where and how the units run.
+RUN_OPTIONS = (
+    "platform",
+    "platform_properties",
+    "seed",
+    "checkpoint_interval",
+    "scheduler",
+    "workers",
+    "serial",
+    "progress_bar",
+)
+
+
+def run_options(arguments):
+    """The :data:`RUN_OPTIONS` from a workflow function's arguments (a dict, e.g. its ``locals()``)."""
+    run = {key: arguments[key] for key in RUN_OPTIONS}
+    run["platform_properties"] = dict(run["platform_properties"] or {})
+    return run
+
+
+def start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial):
+    """What every workflow checks and prepares before it builds anything: the repeats, the run lengths, the output
+    folder (made; returned absolute) and the scheduler. Returns (out, lengths). Raises LigandError."""
+    if repeats < 1:
+        raise LigandError(f"repeats must be at least 1, not {repeats}")
+    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
+    out = os.path.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    check_scheduler(scheduler, serial)
+    return out, lengths
+
+
 def check_scheduler(scheduler, serial):
     """Fail now, before anything long starts, if a Dask scheduler was named and does not answer."""
     if scheduler and not serial:
