@@ -16,6 +16,9 @@ What :func:`build_complex` does:
 - ligand: its heavy atoms from the PDB, bond orders and stereochemistry from its SMILES (RDKit; a SMILES that
   does not match the structure is an error), hydrogens with coordinates, then GAFF2 types and parameters and
   AM1-BCC charges from AmberTools (antechamber, parmchk2; :mod:`openmmligand.gaff`), cached by input;
+- receptor molecules (``receptor_molecules={residue: SMILES}``): other small molecules of the PDB that belong to
+  the receptor — a cofactor, or the host of a host–guest complex (then there need not be any protein) — built
+  and parameterized exactly as the ligand is;
 - TIP3P solvent in a padded cubic box with Na+/Cl- neutralizing and at 0.15 M, PME (1 nm cutoff), HBonds
   constraints, rigid water; energy minimization;
 - the result is cached (PDB, serialized System and State XML) under ``$OPENMMLIGAND_CACHE`` (default
@@ -38,7 +41,10 @@ from openmm import app, unit
 
 from .errors import LigandError
 
-BUILDER_VERSION = 2  # 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel GAFF 1.4 + MMFF94)
+# 3: parmchk2 given the GAFF file by path (see gaff.CACHE_VERSION); 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel
+# GAFF 1.4 + MMFF94).
+BUILDER_VERSION = 3
+PLACEMENT_SEED = 2  # PDBFixer and Modeller place some hydrogens and the ions at random
 HIV_PROTEASE_PDB_VARIABLE = "OPENMMLIGAND_1HPV_PDB"
 # Amprenavir (VX-478, residue "478" in 1HPV): (3S)-oxolan-3-yl N-[(2S,3R)-4-[(4-aminophenyl)sulfonyl-
 # (2-methylpropyl)amino]-3-hydroxy-1-phenylbutan-2-yl]carbamate.
@@ -116,9 +122,10 @@ def residue_names_in(pdb_file):
         return sorted({line[17:20].strip() for line in stream if line.startswith("HETATM")})
 
 
-def ligand_molecule(pdb_file, residue_name, smiles):
-    """The ligand as an RDKit molecule: heavy atoms and coordinates from the PDB, bond orders and stereo from
-    ``smiles``, hydrogens added with coordinates. Raises LigandError if it is not there or does not match."""
+def ligand_molecule(pdb_file, residue_name, smiles, role="ligand"):
+    """The ligand (or another small molecule: ``role`` names it in errors, e.g. 'receptor molecule') as an RDKit
+    molecule: heavy atoms and coordinates from the PDB, bond orders and stereo from ``smiles``, hydrogens added with
+    coordinates. Raises LigandError if it is not there or does not match."""
     from rdkit import Chem, RDLogger
     from rdkit.Chem import AllChem
 
@@ -126,7 +133,7 @@ def ligand_molecule(pdb_file, residue_name, smiles):
     records = ligand_lines(pdb_file, residue_name)
     if not records:
         raise LigandError(
-            f"ligand residue '{residue_name}' not found in {pdb_file} "
+            f"{role} residue '{residue_name}' not found in {pdb_file} "
             f"(HETATM residues there: {', '.join(residue_names_in(pdb_file)) or 'none'})"
         )
     structure = Chem.MolFromPDBBlock(
@@ -134,9 +141,9 @@ def ligand_molecule(pdb_file, residue_name, smiles):
     )
     template = Chem.MolFromSmiles(smiles) if smiles else None
     if template is None:
-        raise LigandError(f"the SMILES for ligand '{residue_name}' cannot be parsed: {smiles!r}")
+        raise LigandError(f"the SMILES for {role} '{residue_name}' cannot be parsed: {smiles!r}")
     if structure is None:
-        raise LigandError(f"RDKit could not read residue '{residue_name}' from {pdb_file}")
+        raise LigandError(f"RDKit could not read {role} residue '{residue_name}' from {pdb_file}")
     if structure.GetNumAtoms() != template.GetNumAtoms():
         raise LigandError(
             f"the SMILES does not match residue '{residue_name}': the structure has "
@@ -170,13 +177,14 @@ def ligand_atom_names(molecule):
     return names
 
 
-def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize):
+def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize, receptor_molecules, charge_method):
     digest = hashlib.sha256()
     with open(pdb_file, "rb") as stream:
         digest.update(stream.read())
-    digest.update(
-        repr((BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize, openmm.__version__)).encode()
-    )
+    inputs = (BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize, openmm.__version__)
+    if receptor_molecules or charge_method != "bcc":  # (so that earlier protein–ligand caches stay valid)
+        inputs += (sorted(receptor_molecules.items()), charge_method)
+    digest.update(repr(inputs).encode())
     return digest.hexdigest()[:16]
 
 
@@ -190,6 +198,8 @@ def build_complex(
     cache_dir: Union[str, None, bool] = None,
     platform: Optional[openmm.Platform] = None,
     verbose: bool = True,
+    receptor_molecules: Optional[dict] = None,
+    charge_method: str = "bcc",
 ) -> "ProteinLigandComplex":
     """Build (or load from the cache) a solvated, minimized protein–ligand System from a PDB file.
 
@@ -198,9 +208,12 @@ def build_complex(
     nm; ionic_strength: molar NaCl; minimize: L-BFGS iterations (0: none; 250 relieve the clashes of added
     hydrogens and solvent, ~2 min for 1HPV on 2 CPU cores); cache_dir: where built systems are kept (None: :func:`default_cache_dir`,
     False: no cache); platform: an OpenMM Platform for the minimizations (PDBFixer's hydrogens and the whole
-    complex; default: OpenMM's fastest).
-    Returns a :class:`ProteinLigandComplex`. Raises LigandError for a missing file, an unknown or absent ligand
-    residue, a SMILES that does not match the structure, or a missing GAFF parameter.
+    complex; default: OpenMM's fastest); receptor_molecules: {residue name: SMILES} of other small molecules in
+    the PDB that are part of the receptor (a cofactor; the host of a host–guest complex), each given GAFF2 and
+    AM1-BCC like the ligand (the first residue of each name, as for the ligand); charge_method: 'bcc' (AM1-BCC)
+    or 'gas' (Gasteiger: seconds instead of minutes for a large molecule, for tests only).
+    Returns a :class:`ProteinLigandComplex`. Raises LigandError for a missing file, an unknown or absent ligand or
+    receptor-molecule residue, a SMILES that does not match the structure, or a missing GAFF parameter.
     """
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
@@ -212,10 +225,15 @@ def build_complex(
             )
         smiles = KNOWN_LIGANDS[ligand_residue][1]
     name = KNOWN_LIGANDS.get(ligand_residue, (ligand_residue,))[0]
+    receptor_molecules = dict(receptor_molecules or {})
+    if ligand_residue in receptor_molecules:
+        raise LigandError(f"residue '{ligand_residue}' is the ligand; it cannot also be a receptor molecule")
     log = print if verbose else (lambda *a, **k: None)
     folder = None
     if cache_dir is not False:
-        key = _cache_key(pdb_file, ligand_residue, smiles, padding, ionic_strength, minimize)
+        key = _cache_key(
+            pdb_file, ligand_residue, smiles, padding, ionic_strength, minimize, receptor_molecules, charge_method
+        )
         folder = os.path.join(cache_dir or default_cache_dir(), f"{os.path.basename(pdb_file)}-{ligand_residue}-{key}")
         if os.path.isfile(os.path.join(folder, "complete")):
             log(f"loading the built complex from {folder}")
@@ -225,16 +243,33 @@ def build_complex(
     molecule = ligand_molecule(pdb_file, ligand_residue, smiles)
     from .gaff import LigandTemplate
 
-    log(f"ligand parameters: GAFF2 types and AM1-BCC charges from AmberTools ({molecule.GetNumAtoms()} atoms; cached)")
-    template = LigandTemplate(molecule, ligand_atom_names(molecule), ligand_residue, cache_dir=cache_dir)
+    log(f"ligand parameters: GAFF2 types and {charge_method} charges from AmberTools ({molecule.GetNumAtoms()} atoms)")
+    template = LigandTemplate(
+        molecule, ligand_atom_names(molecule), ligand_residue, charge_method=charge_method, cache_dir=cache_dir
+    )
     for note in template.substitutions:
         log(f"parmchk2: {note}")
+    receptor_templates = []
+    for residue, residue_smiles in receptor_molecules.items():
+        other = ligand_molecule(pdb_file, residue, residue_smiles, "receptor molecule")
+        log(f"receptor molecule {residue}: GAFF2 and {charge_method} charges ({other.GetNumAtoms()} atoms)")
+        names = ligand_atom_names(other)
+        receptor_templates.append(
+            (other, LigandTemplate(other, names, residue, charge_method=charge_method, cache_dir=cache_dir))
+        )
 
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
-    random.seed(BUILDER_VERSION)  # PDBFixer and Modeller place some hydrogens and the ions at random
+    random.seed(PLACEMENT_SEED)
     modeller = _fixed_protein(pdb_file, platform)
+    for other, other_template in receptor_templates:
+        modeller.add(*ligand_topology(other, other_template))
     modeller.add(*ligand_topology(molecule, template))
-    forcefield = app.ForceField("amber14-all.xml", "amber14/tip3p.xml", template.forcefield_file())
+    forcefield = app.ForceField(
+        "amber14-all.xml",
+        "amber14/tip3p.xml",
+        template.forcefield_file(),
+        *(t.forcefield_file() for _, t in receptor_templates),
+    )
     log(f"solvating: TIP3P, {padding} nm padding, {ionic_strength} M NaCl")
     modeller.addSolvent(
         forcefield,
@@ -271,6 +306,10 @@ def build_complex(
         "ligand_gaff_types": template.atom_types,
         "ligand_force_field": template.force_field,
         "parmchk2_substitutions": template.substitutions,
+        "receptor_molecules": {
+            t.residue_name: {"smiles": receptor_molecules[t.residue_name], "charges": t.charge_method}
+            for _, t in receptor_templates
+        },
         "padding_nm": padding,
         "ionic_strength_molar": ionic_strength,
         "minimization_iterations": minimize,
@@ -307,7 +346,8 @@ def from_system(
 
 
 def _fixed_protein(pdb_file, platform=None):
-    """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand. PDBFixer
+    """Protein and crystal waters from PDBFixer: missing heavy atoms and hydrogens (pH 7); no ligand or other small
+    molecule (an empty Modeller if there is no protein or water). PDBFixer
     minimizes the hydrogens it adds on ``platform`` (OpenMM's default if None)."""
     from pdbfixer import PDBFixer
     import inspect
@@ -317,6 +357,8 @@ def _fixed_protein(pdb_file, platform=None):
     else:  # PDBFixer before 1.10 (Debian's) minimizes on OpenMM's default platform
         fixer = PDBFixer(filename=pdb_file)
     fixer.removeHeterogens(keepWater=True)
+    if fixer.topology.getNumAtoms() == 0:  # no protein and no water (a host–guest complex): nothing to fix
+        return app.Modeller(app.Topology(), [] * unit.nanometer)
     fixer.findMissingResidues()
     fixer.missingResidues = {}  # do not model missing loops or termini: keep what was resolved
     fixer.findNonstandardResidues()

@@ -45,7 +45,14 @@ PARAMETER_FILES = {"gaff2": "gaff2.dat", "gaff": "gaff.dat"}
 CHARGE_METHODS = {"bcc": "AM1-BCC", "gas": "Gasteiger"}
 # Elements GAFF and GAFF2 have atom types for.
 GAFF_ELEMENTS = {"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"}
-CACHE_VERSION = 1
+# 2: parmchk2 is given the parameter file (-p); results of version 1 may hold its nondeterministic estimates.
+CACHE_VERSION = 2
+
+
+#: From this many atoms, antechamber's search for equivalent atoms is limited to paths of
+#: LARGE_MOLECULE_PATH_LENGTH bonds (its ``-pl``; the AmberTools manual suggests 10–30 for 100 atoms or more).
+LARGE_MOLECULE_ATOMS = 100
+LARGE_MOLECULE_PATH_LENGTH = 20
 
 
 def find_program(name: str) -> str:
@@ -378,6 +385,11 @@ def run_antechamber(
             stream.write(block + "$$$$\n")
         command = [find_program("antechamber"), "-i", "input.sdf", "-fi", "mdl", "-o", "output.mol2", "-fo", "mol2"]
         command += ["-c", charge_method, "-nc", str(net_charge), "-at", force_field, "-pf", "y", "-dr", "no"]
+        if molecule.GetNumAtoms() >= LARGE_MOLECULE_ATOMS:
+            # antechamber finds equivalent atoms (whose charges it averages) by enumerating paths of any length;
+            # for a large cage of fused rings (cucurbit[7]uril: 126 atoms) that grows past 10 GB of memory.
+            # Its manual's advice for 100 atoms and more: limit the path length (equivalence up to that many bonds).
+            command += ["-pl", str(LARGE_MOLECULE_PATH_LENGTH)]
         done = subprocess.run(command, cwd=work, capture_output=True, text=True)
         output = os.path.join(work, "output.mol2")
         if done.returncode != 0 or not os.path.isfile(output):
@@ -399,8 +411,13 @@ def run_antechamber(
             raise LigandError(
                 f"antechamber could not give {force_field} atom types to ligand atoms {', '.join(untyped)}"
             )
+        # The parameter file by path (-p), not only by name (-s): given only "-s gaff2", parmchk2 (AmberTools 24/25)
+        # misses GAFF2's own entries in about half its runs on the same input (for bicyclo[2.2.2]octane's c6 it
+        # then writes "c6-c6 same as c3-c3" and the frcmod overrides gaff2.dat); with -p every run agrees.
+        command = [find_program("parmchk2"), "-i", "output.mol2", "-f", "mol2", "-o", "ligand.frcmod"]
+        command += ["-s", force_field, "-p", parameter_file(force_field)]
         check = subprocess.run(
-            [find_program("parmchk2"), "-i", "output.mol2", "-f", "mol2", "-o", "ligand.frcmod", "-s", force_field],
+            command,
             cwd=work,
             capture_output=True,
             text=True,

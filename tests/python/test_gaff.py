@@ -75,6 +75,20 @@ def test_parameters_are_cached_by_input(tmp_path):
     assert len(list((tmp_path / "ligand-parameters").iterdir())) == 2
 
 
+def test_parmchk2_keeps_gaff2s_own_parameters_every_run():
+    """GAFF2 has its own c6 (sp3 carbon in a six-membered ring) parameters. Given only ``-s gaff2``, parmchk2
+    replaced them by c3 analogues in about half its runs on this molecule (bicyclo[2.2.2]octane-1,4-diyldimethanol);
+    every run must give the same frcmod, and it must leave gaff2.dat's c6 bonds and angles alone."""
+    molecule = gaff.molecule_from_smiles("OCC12CCC(CO)(CC1)CC2")
+    runs = [gaff.run_antechamber(molecule, charge_method="gas", cache_dir=False) for _ in range(6)]
+    assert "c6" in runs[0].atom_types
+    assert len({run.frcmod for run in runs}) == 1
+    with_frcmod, plain = gaff.GaffParameters(frcmods=[runs[0].frcmod]), gaff.GaffParameters()
+    assert with_frcmod.bond("c6", "c6") == plain.bond("c6", "c6")
+    assert with_frcmod.angle("c6", "c6", "c6") == plain.angle("c6", "c6", "c6")
+    assert with_frcmod.mass("c6") == plain.mass("c6")
+
+
 def test_bad_arguments_are_named():
     molecule = gaff.molecule_from_smiles("CCO")
     with pytest.raises(LigandError, match="unknown GAFF version 'gaff3'"):

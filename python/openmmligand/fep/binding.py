@@ -16,8 +16,10 @@ Thermodynamic cycle (ΔG_bind for P + L -> PL at 1 M):
     ΔG_bind = −ΔG_complex − ΔG_restraint + ΔG_solvent
 
 The complex: :func:`openmmligand.complexes.build_complex` (Amber14, GAFF2/AM1-BCC ligand, TIP3P, 0.15 M NaCl,
-PME, minimized). Boresch anchors: from a short NVT equilibration of the coupled complex (quick 10 frames of 100
-steps; default 50 frames of 500 steps): protein backbone atoms (N, CA, C) within 1.0 nm of the ligand, chosen by
+PME, minimized); other small molecules of the receptor (a cofactor, or the host of a host–guest complex) through
+``receptor_molecules={residue: SMILES}``, parameterized as the ligand is. Boresch anchors: from a short NVT
+equilibration of the coupled complex (quick 10 frames of 100 steps; default 50 frames of 500 steps): protein
+backbone atoms (N, CA, C) and receptor molecules' heavy atoms within 1.0 nm of the ligand, chosen by
 :func:`openmmligand.fep.restraints.select_boresch_anchors`; or ``anchors`` (six System indices: P1 P2 P3 L1 L2 L3).
 The restraint sits in a force group of its own, so that the one-pass energy matrix covers ``lambda_restraints``
 too (:mod:`openmmligand.samplers`): every row of both legs is one pass.
@@ -56,6 +58,32 @@ def _equilibration_frames(system, positions, frames, steps, platform):
     return numpy.array(samples), state.getPositions()
 
 
+def receptor_anchor_candidates(built, positions, receptor_molecules=None, within=1.0):
+    """The receptor atoms a Boresch restraint may anchor to, sorted: protein backbone atoms (N, CA, C) and heavy atoms
+    of the receptor molecules (residue names in ``receptor_molecules``: a cofactor, a host) of residues with an atom
+    within ``within`` nm of the ligand. ``built``: a ProteinLigandComplex; ``positions``: (N, 3) nm. Raises
+    LigandError if there are none."""
+    ligand = built.ligand_atoms
+    small_molecules = set(receptor_molecules or ())
+    near = set()
+    for residue in built.environment_residues():
+        atoms = list(residue.atoms())
+        distance = numpy.min(
+            numpy.linalg.norm(positions[[a.index for a in atoms]][:, None] - positions[ligand][None], axis=2)
+        )
+        if distance < within:
+            if residue.name in small_molecules:
+                near.update(a.index for a in atoms if a.element is not None and a.element.atomic_number > 1)
+            else:
+                near.update(a.index for a in atoms if a.name in BACKBONE)
+    if not near:
+        raise LigandError(
+            f"no protein backbone atoms (nor receptor molecules' heavy atoms) within {within} nm of the ligand: "
+            "is it bound?"
+        )
+    return sorted(near)
+
+
 def binding_systems(
     pdb_file: str,
     ligand_residue: str,
@@ -66,10 +94,14 @@ def binding_systems(
     platform: Optional[openmm.Platform] = None,
     cache_dir=None,
     anchor_sampling: Optional[Sequence[int]] = None,
+    receptor_molecules: Optional[dict] = None,
+    charge_method: str = "bcc",
 ):
     """Build (or load, if ``folder`` has them) the complex and solvent legs and the Boresch restraint.
     ``anchor_sampling``: (frames, steps per frame) of the equilibration the anchors are chosen from (default:
-    quick (10, 100), else (50, 500)). Returns ({leg: LegSystem}, description, restraint)."""
+    quick (10, 100), else (50, 500)); ``receptor_molecules``: {residue: SMILES} as for
+    :func:`openmmligand.complexes.build_complex`; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for
+    tests). Returns ({leg: LegSystem}, description, restraint)."""
     from .. import complexes
     from ..gaff import LigandTemplate
 
@@ -79,10 +111,19 @@ def binding_systems(
             saved = json.load(stream)
         legs = {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}
         return legs, saved["description"], BoreschRestraint(**saved["restraint"])
-    built = complexes.build_complex(pdb_file, ligand_residue, smiles, cache_dir=cache_dir, platform=platform)
+    built = complexes.build_complex(
+        pdb_file,
+        ligand_residue,
+        smiles,
+        cache_dir=cache_dir,
+        platform=platform,
+        receptor_molecules=receptor_molecules,
+        charge_method=charge_method,
+    )
     smiles = built.description["smiles"]
     molecule = complexes.ligand_molecule(pdb_file, ligand_residue, smiles)
-    template = LigandTemplate(molecule, complexes.ligand_atom_names(molecule), ligand_residue, cache_dir=cache_dir)
+    names = complexes.ligand_atom_names(molecule)
+    template = LigandTemplate(molecule, names, ligand_residue, charge_method=charge_method, cache_dir=cache_dir)
     legs = {"solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"))}
     ligand = built.ligand_atoms
     if anchors is not None:
@@ -97,21 +138,12 @@ def binding_systems(
         restraint = BoreschRestraint.from_positions(anchors[:3], anchors[3:], samples.mean(axis=0))
     else:
         mean = samples.mean(axis=0)
-        near = set()
-        for residue in built.environment_residues():
-            atoms = list(residue.atoms())
-            distance = numpy.min(
-                numpy.linalg.norm(mean[[a.index for a in atoms]][:, None] - mean[ligand][None], axis=2)
-            )
-            if distance < 1.0:
-                near.update(a.index for a in atoms if a.name in BACKBONE)
-        if not near:
-            raise LigandError("no protein backbone atoms within 1.0 nm of the ligand: is it bound?")
+        near = receptor_anchor_candidates(built, mean, receptor_molecules)
         heavy = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.GetAtomicNum() > 1]
         rings = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.IsInRing() and atom.GetAtomicNum() > 1]
         box = built.system.getDefaultPeriodicBoxVectors()
         edge = min(box[i][i].value_in_unit(unit.nanometer) for i in range(3))
-        restraint = select_boresch_anchors(samples, sorted(near), heavy, rings, box_edge=edge)
+        restraint = select_boresch_anchors(samples, near, heavy, rings, box_edge=edge)
     system = openmm.XmlSerializer.deserialize(openmm.XmlSerializer.serialize(built.system))
     # The restraint in a force group of its own: the one-pass energy matrix then covers lambda_restraints too.
     force = restraint.force()
@@ -128,6 +160,7 @@ def binding_systems(
         "water": "TIP3P",
         "complex_atoms": system.getNumParticles(),
         "net_charge": round(sum(template.charges)),
+        "receptor_molecules": built.description.get("receptor_molecules", {}),
         "anchors": list(restraint.protein_atoms) + list(restraint.ligand_atoms),
         "anchor_source": "given" if anchors is not None else f"selected from {frames} frames x {steps} steps",
     }
@@ -172,6 +205,7 @@ def binding_free_energy(
     *,
     smiles: Optional[str] = None,
     anchors: Optional[Sequence[int]] = None,
+    receptor_molecules: Optional[dict] = None,
     quick: bool = False,
     repeats: int = 1,
     iterations: Optional[int] = None,
@@ -188,7 +222,8 @@ def binding_free_energy(
 ) -> dict:
     """Compute (or resume, or read back) the absolute binding free energy; results in ``out`` (summary.json,
     summary.txt, report.png). Arguments as for :func:`openmmligand.fep.hydration_free_energy`; ``smiles`` (optional
-    for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`) and ``anchors`` (six indices) as in
+    for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`), ``anchors`` (six indices) and
+    ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) as in
     :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
     anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
     if not os.path.isfile(pdb_file):
@@ -196,7 +231,14 @@ def binding_free_energy(
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     openmm_platform = openmm.Platform.getPlatformByName(platform)
     legs, description, restraint = binding_systems(
-        pdb_file, ligand_residue, os.path.join(out, "systems"), smiles, anchors, quick, openmm_platform
+        pdb_file,
+        ligand_residue,
+        os.path.join(out, "systems"),
+        smiles,
+        anchors,
+        quick,
+        openmm_platform,
+        receptor_molecules=receptor_molecules,
     )
     correction = restraint.standard_state_correction(TEMPERATURE)
     protocols = {

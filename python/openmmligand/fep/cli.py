@@ -76,6 +76,14 @@ def add_binding_arguments(parser):
     parser.add_argument("--smiles", help="the ligand's SMILES (bond orders, charge state); optional for known ligands")
     parser.add_argument("--out", default=None, help="output folder (default: abfe-<pdb>-<ligand>); rerun to resume")
     parser.add_argument("--anchors", help="Boresch anchors, six indices P1,P2,P3,L1,L2,L3 (default: selected)")
+    parser.add_argument(
+        "--receptor-molecule",
+        nargs=2,
+        action="append",
+        metavar=("RESIDUE", "SMILES"),
+        help="another small molecule of the receptor, given GAFF2/AM1-BCC like the ligand: a cofactor, or the host "
+        "of a host-guest complex (repeat for several)",
+    )
     _add_run_arguments(parser)
 
 
@@ -92,6 +100,19 @@ def run_binding(args):
             anchors = [int(a) for a in args.anchors.split(",")]
         except ValueError:
             raise LigandError(f"--anchors takes six comma-separated integers, not {args.anchors!r}") from None
+    receptor_molecules = {}
+    for residue, smiles in args.receptor_molecule or []:
+        if residue in receptor_molecules:
+            raise LigandError(f"--receptor-molecule {residue} is given twice")
+        receptor_molecules[residue] = smiles
     out = args.out or f"abfe-{os.path.splitext(os.path.basename(args.pdb))[0]}-{args.ligand}"
-    summary = binding_free_energy(args.pdb, args.ligand, out, smiles=args.smiles, anchors=anchors, **_run_options(args))
+    summary = binding_free_energy(
+        args.pdb,
+        args.ligand,
+        out,
+        smiles=args.smiles,
+        anchors=anchors,
+        receptor_molecules=receptor_molecules,
+        **_run_options(args),
+    )
     return _report(summary, out)
