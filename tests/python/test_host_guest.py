@@ -59,13 +59,16 @@ def _bonded_energies(system, positions):
 
 
 def _molecule_alone(residue, charge_method="gas"):
-    """One molecule from its own template only: (System without cutoff, its atom names)."""
+    """One molecule from its own template only: (System without cutoff, X-H bonds constrained as in the complex,
+    its template)."""
     molecule = complexes.ligand_molecule(PDB, residue, SMILES[residue])
     template = gaff.LigandTemplate(
         molecule, complexes.ligand_atom_names(molecule), residue, charge_method=charge_method, cache_dir=False
     )
     topology, _ = complexes.ligand_topology(molecule, template)
-    system = app.ForceField(template.forcefield_file()).createSystem(topology, nonbondedMethod=app.NoCutoff)
+    system = app.ForceField(template.forcefield_file()).createSystem(
+        topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds
+    )
     return system, template
 
 
