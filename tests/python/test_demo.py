@@ -5,6 +5,7 @@
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -60,6 +61,20 @@ def test_console_entry_point_on_ethanol(tmp_path):
         [script, "demo", "--system", "ethanol-water", "--box", "2.4", *TINY, "--output", str(output)], check=True
     )
     check_report(output, 7)
+
+
+def test_console_entry_point_can_be_imported_by_a_spawned_worker(monkeypatch):
+    """Dask's LocalCluster starts its workers with multiprocessing's spawn, which imports the parent's main script
+    under the name __mp_main__: the script must not run the command then (it did, and `openmm-ligand abfe`
+    without --serial failed to start any worker)."""
+    import runpy
+
+    script = os.path.join(os.path.dirname(openmmligand.__file__), "..", "..", "bin", "openmm-ligand")
+    if not os.path.isfile(script):
+        pytest.skip("not running from the build tree")
+    monkeypatch.setattr(sys, "argv", [script, "demo", "--no-such-option"])  # would exit 2 if parsed
+    namespace = runpy.run_path(script, run_name="__mp_main__")
+    assert callable(namespace["main"])
 
 
 def test_demo_bad_input(tmp_path):
