@@ -8,6 +8,34 @@ import os
 
 import numpy
 
+#: Neighbouring states whose MBAR overlap is below this are named in the text table (the usual rule of thumb).
+LOW_OVERLAP = 0.03
+
+
+def low_overlap_warnings(summary):
+    """One line per unit with neighbouring states of MBAR overlap below :data:`LOW_OVERLAP`: which states, the λ
+    that change between them, and the overlap."""
+    legs = summary.get("protocol", {}).get("legs", {})
+    lines = []
+    for unit in summary["units"]:
+        overlap = numpy.asarray(unit["overlap_matrix"])
+        protocol = legs.get(unit["unit"].rsplit("-repeat", 1)[0], {})
+        pairs = []
+        for i in range(len(overlap) - 1):
+            if overlap[i, i + 1] < LOW_OVERLAP:
+                changes = ", ".join(
+                    f"{name} {values[i]:g} -> {values[i + 1]:g}"
+                    for name, values in protocol.items()
+                    if isinstance(values, list) and len(values) == len(overlap) and values[i] != values[i + 1]
+                )
+                pairs.append(f"{i} and {i + 1} ({changes or 'same λ'}: {overlap[i, i + 1]:.3f})")
+        if pairs:
+            lines.append(
+                f"  warning: {unit['unit']}: MBAR overlap below {LOW_OVERLAP} between states {'; '.join(pairs)}"
+                " -- add states there or sample longer"
+            )
+    return lines
+
 
 def text_table(summary):
     """The result as a short text table (kcal/mol)."""
@@ -28,7 +56,7 @@ def text_table(summary):
             f"steps, overlap {unit['overlap_scalar']:.3f}, min. neighbour overlap {unit['min_neighbour_overlap']:.3f}, "
             f"mixing eigenvalue {unit['subdominant_eigenvalue']:.3f}, {unit['seconds']:.0f} s"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + low_overlap_warnings(summary))
 
 
 def min_neighbour_overlap(overlap):
