@@ -59,9 +59,11 @@ def test_default_schedules_have_the_documented_counts():
     assert len(schedules.decoupling_protocol()["lambda_sterics"]) == 18
     assert len(schedules.decoupling_protocol(sterics=[1.0])["lambda_sterics"]) == 5
     with_restraint = schedules.decoupling_protocol(restraints=[])
-    assert len(with_restraint["lambda_restraints"]) == 21
-    assert with_restraint["lambda_restraints"][:4] == [0.0, 0.25, 0.5, 1.0]
-    assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 8
+    assert len(with_restraint["lambda_restraints"]) == 24
+    assert with_restraint["lambda_restraints"][:7] == [0.0, 0.05, 0.1, 0.3, 0.5, 0.75, 1.0]
+    assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 10
+    assert len(schedules.decoupling_protocol(sterics=[1.0], quick=True)["lambda_sterics"]) == 3
+    assert len(schedules.decoupling_protocol(restraints=[], quick=True)["lambda_restraints"]) == 14
     protocol = schedules.decoupling_protocol()
     # electrostatics off before sterics start to go
     assert all(e == 0.0 for e, s in zip(protocol["lambda_electrostatics"], protocol["lambda_sterics"]) if s < 1.0)
@@ -128,6 +130,30 @@ def test_rerun_reads_back_and_recomputes_nothing(serial_run):
     assert {p: os.path.getmtime(p) for p in folder.glob("units/*/leg.nc")} == stamps
 
 
+def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path):
+    """Rerunning into an output folder: other settings (here the schedule) are refused, naming what differs, instead
+    of reading back results of another protocol; fewer iterations than were run are refused; more iterations go on
+    from the storage's last checkpoint (it used to loop forever: openmmtools' run() stops at the iterations the
+    storage was made with), and the longer run's first iterations are the shorter run's."""
+    import shutil
+
+    tiny = dict(TINY, checkpoint_interval=1)
+    folder, copy = tmp_path / "first", tmp_path / "copy"
+    fep.hydration_free_energy("CCO", str(folder), serial=True, **tiny)
+    shutil.copytree(folder, copy)
+    with pytest.raises(LigandError, match="run with a different protocol"):
+        fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, sterics=[1.0, 0.7, 0.3, 0.0]))
+    with pytest.raises(LigandError, match="has run 3 iterations already"):
+        fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, iterations=2))
+    longer = fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, iterations=5))
+    for unit in longer["units"]:
+        assert unit["iterations"] == 5 and unit["resumed_from_iteration"] == 3
+    before, _ = stored_energies(folder / "units" / "solvent-repeat0")
+    after, _ = stored_energies(copy / "units" / "solvent-repeat0")
+    assert after.shape[-1] == before.shape[-1] + 2  # (replicas, states, iterations)
+    numpy.testing.assert_array_equal(after[..., : before.shape[-1]], before)
+
+
 def test_dask_local_cluster_equals_the_serial_run(serial_run, tmp_path):
     folder, summary = serial_run
     parallel = fep.hydration_free_energy("CCO", str(tmp_path), workers=2, **TINY)
@@ -188,18 +214,10 @@ def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
     shutil.copytree(folder / "units" / "vacuum-repeat0", unit)
     os.remove(unit / "result.json")
     (unit / "leg.nc").write_bytes(b"not a netcdf file" * 100)
-    spec = json.loads((folder / "summary.json").read_text())  # noqa: F841 - the run reads its own files
+    spec = json.loads((unit / "storage_spec.json").read_text())  # the same unit, run again
+    spec["folder"] = str(unit)
     with pytest.raises(LigandError, match="checkpoint of unit vacuum-repeat0 .*leg.nc.* cannot be read"):
-        fep.run_unit(
-            fep.UnitSpec(
-                name="vacuum-repeat0",
-                folder=str(unit),
-                leg=systems.hydration_systems("CCO", str(folder / "systems"))[0]["vacuum"].to_json(),
-                protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0]),
-                iterations=3,
-                platform="Reference",
-            ).to_json()
-        )
+        fep.run_unit(spec)
 
 
 def test_bad_input_is_refused_before_any_run(tmp_path):

@@ -72,6 +72,58 @@ class UnitSpec:
         return os.path.join(self.folder, "result.json")
 
 
+#: What a unit's samples depend on besides its length: a folder that holds a run with other values of these cannot be
+#: resumed or read back for this unit (the leg's folder aside, so that an output folder can be moved).
+DEFINING_FIELDS = (
+    "protocol",
+    "steps",
+    "equilibration_iterations",
+    "timestep_fs",
+    "temperature",
+    "pressure",
+    "seed",
+    "repeat",
+    "minimize_iterations",
+)
+STORAGE_SPEC = "storage_spec.json"  # the spec the unit's storage was started with
+
+
+def _defining(spec_json):
+    values = {key: spec_json.get(key) for key in DEFINING_FIELDS}
+    values["leg"] = {key: value for key, value in spec_json["leg"].items() if key != "folder"}
+    return values
+
+
+def finished_result(spec: UnitSpec) -> Optional[dict]:
+    """The unit's result if its folder holds it for these settings and this many iterations; None if there is
+    sampling to do (nothing yet, half done, or more iterations asked for than were run: the run is extended from its
+    storage). Raises LigandError if the folder holds a run of other settings (naming them) or of more iterations."""
+    record = os.path.join(spec.folder, STORAGE_SPEC)
+    if os.path.isfile(record):
+        with open(record) as stream:
+            stored = _defining(json.load(stream))
+        wanted = _defining(spec.to_json())
+        differ = [key for key in wanted if wanted[key] != stored[key]]
+        if differ:
+            raise LigandError(
+                f"{spec.folder} holds unit {spec.name} run with a different {', '.join(differ)}: it cannot be resumed "
+                "with these settings; give another output folder (or delete this unit's folder to run it anew)"
+            )
+    if not os.path.isfile(spec.result_path):
+        return None
+    with open(spec.result_path) as stream:
+        result = json.load(stream)
+    if result["iterations"] == spec.iterations:
+        return result
+    if result["iterations"] > spec.iterations:
+        raise LigandError(
+            f"unit {spec.name} in {spec.folder} has run {result['iterations']} iterations already, more than the "
+            f"{spec.iterations} asked for: ask for at least {result['iterations']}, or give another output folder"
+        )
+    os.remove(spec.result_path)  # more iterations asked for: the run goes on from its storage
+    return None
+
+
 def _seed_everything(seed):
     numpy.random.seed(seed)
     try:  # openmmtools mixes replicas in numba-compiled code, whose generator numpy.random.seed does not reach
@@ -179,9 +231,9 @@ def run_unit(spec_json: dict) -> dict:
     Raises LigandError naming the checkpoint if it cannot be read.
     """
     spec = UnitSpec(**spec_json)
-    if os.path.isfile(spec.result_path):
-        with open(spec.result_path) as stream:
-            return json.load(stream)
+    result = finished_result(spec)
+    if result is not None:
+        return result
     os.makedirs(spec.folder, exist_ok=True)
     _seed_everything(spec.seed * 1000 + spec.repeat)
     started = time.perf_counter()
@@ -190,11 +242,14 @@ def run_unit(spec_json: dict) -> dict:
         sampler = _resumed_sampler(spec)
         resumed_from = sampler.iteration
     else:
+        with open(os.path.join(spec.folder, STORAGE_SPEC), "w", encoding="utf-8") as stream:
+            json.dump(spec.to_json(), stream, indent=1)
         sampler = _new_sampler(spec)
     with open(os.path.join(spec.folder, "worker.json"), "w", encoding="utf-8") as stream:
         json.dump({"pid": os.getpid(), "parent_pid": os.getppid(), "resumed_from_iteration": resumed_from}, stream)
     while sampler.iteration < spec.iterations:
-        sampler.run(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
+        # extend, not run: a resumed sampler stops at the iterations its storage was created with.
+        sampler.extend(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
         with open(os.path.join(spec.folder, "progress.json"), "w", encoding="utf-8") as stream:
             json.dump({"iteration": sampler.iteration, "of": spec.iterations}, stream)
     sampler._reporter.close()
@@ -237,9 +292,9 @@ def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
     unit. ``gpus`` > 0: the child sees one GPU, chosen by the Dask worker's number. Raises LigandError with the end of the child's output if it fails.
     """
     spec = UnitSpec(**spec_json)
-    if os.path.isfile(spec.result_path):
-        with open(spec.result_path) as stream:
-            return json.load(stream)
+    result = finished_result(spec)
+    if result is not None:
+        return result
     os.makedirs(spec.folder, exist_ok=True)
     path = os.path.join(spec.folder, "unit.json")
     with open(path, "w", encoding="utf-8") as stream:
