@@ -220,6 +220,25 @@ def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
         fep.run_unit(spec)
 
 
+def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path):
+    from openmmligand.__main__ import main
+    from openmmligand.fep import hydration
+
+    seen = {}
+
+    def fake(smiles, out, **options):
+        seen.update(options, smiles=smiles)
+        raise LigandError("stop here")
+
+    monkeypatch.setattr(hydration, "hydration_free_energy", fake)
+    with pytest.raises(LigandError, match="stop here"):
+        main(["hydration", "--smiles", "CCO", "--padding", "1.5", "--force-field", "gaff", "--out", str(tmp_path)])
+    assert seen["padding"] == 1.5 and seen["force_field"] == "gaff" and seen["smiles"] == "CCO"
+    with pytest.raises(LigandError, match="stop here"):
+        main(["hydration", "--smiles", "CCO", "--out", str(tmp_path)])
+    assert seen["padding"] == 1.2
+
+
 def test_bad_input_is_refused_before_any_run(tmp_path):
     with pytest.raises(LigandError, match="does not answer"):
         fep.hydration_free_energy("CCO", str(tmp_path / "a"), scheduler="tcp://127.0.0.1:9", **TINY)

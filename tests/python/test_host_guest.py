@@ -172,6 +172,9 @@ def test_the_command_line_takes_receptor_molecules(tmp_path, monkeypatch):
     arguments = ["abfe", "--pdb", PDB, "--ligand", "B2", "--smiles", SMILES["B2"], "--out", str(tmp_path / "o")]
     with pytest.raises(LigandError, match="stop here"):
         main(arguments + ["--receptor-molecule", "CUC", HOST["CUC"]])
-    assert seen["receptor_molecules"] == HOST and seen["ligand"] == "B2"
+    assert seen["receptor_molecules"] == HOST and seen["ligand"] == "B2" and seen["padding"] == 1.0
+    with pytest.raises(LigandError, match="stop here"):
+        main(arguments + ["--padding", "1.6"])
+    assert seen["padding"] == 1.6 and seen["receptor_molecules"] == {}
     with pytest.raises(LigandError, match="--receptor-molecule CUC is given twice"):
         main(arguments + ["--receptor-molecule", "CUC", "C", "--receptor-molecule", "CUC", "CC"])

@@ -96,12 +96,14 @@ def binding_systems(
     anchor_sampling: Optional[Sequence[int]] = None,
     receptor_molecules: Optional[dict] = None,
     charge_method: str = "bcc",
+    padding: float = 1.0,
 ):
     """Build (or load, if ``folder`` has them) the complex and solvent legs and the Boresch restraint.
     ``anchor_sampling``: (frames, steps per frame) of the equilibration the anchors are chosen from (default:
     quick (10, 100), else (50, 500)); ``receptor_molecules``: {residue: SMILES} as for
     :func:`openmmligand.complexes.build_complex`; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for
-    tests). Returns ({leg: LegSystem}, description, restraint)."""
+    tests); ``padding``: water around the complex in nm as OpenMM's Modeller measures it (the cubic box's edge is the
+    complex's bounding-sphere diameter plus ``padding``). Returns ({leg: LegSystem}, description, restraint)."""
     from .. import complexes
     from ..gaff import LigandTemplate
 
@@ -119,6 +121,7 @@ def binding_systems(
         platform=platform,
         receptor_molecules=receptor_molecules,
         charge_method=charge_method,
+        padding=padding,
     )
     smiles = built.description["smiles"]
     molecule = complexes.ligand_molecule(pdb_file, ligand_residue, smiles)
@@ -206,6 +209,7 @@ def binding_free_energy(
     smiles: Optional[str] = None,
     anchors: Optional[Sequence[int]] = None,
     receptor_molecules: Optional[dict] = None,
+    padding: float = 1.0,
     quick: bool = False,
     repeats: int = 1,
     iterations: Optional[int] = None,
@@ -223,8 +227,8 @@ def binding_free_energy(
     """Compute (or resume, or read back) the absolute binding free energy; results in ``out`` (summary.json,
     summary.txt, report.png). Arguments as for :func:`openmmligand.fep.hydration_free_energy`; ``smiles`` (optional
     for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`), ``anchors`` (six indices) and
-    ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) as in
-    :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
+    ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) and ``padding`` (nm) as
+    in :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
     anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
@@ -239,6 +243,7 @@ def binding_free_energy(
         quick,
         openmm_platform,
         receptor_molecules=receptor_molecules,
+        padding=padding,
     )
     correction = restraint.standard_state_correction(TEMPERATURE)
     protocols = {

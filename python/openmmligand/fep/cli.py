@@ -20,6 +20,12 @@ def _add_run_arguments(parser):
     parser.add_argument("--seed", type=int, default=1)
 
 
+PADDING_HELP = (
+    "water around the solute in nm, as OpenMM's Modeller measures it: the cubic box's edge is the solute's "
+    "bounding-sphere diameter plus this (default %(default)s)"
+)
+
+
 def _run_options(args):
     """The keyword arguments both workflows take, from the parsed command line."""
     properties = {}
@@ -55,6 +61,7 @@ def add_arguments(parser):
     parser.add_argument("--smiles", required=True, help="the molecule (charge state as given)")
     parser.add_argument("--out", default=None, help="output folder (default: hydration-<smiles hash>); rerun to resume")
     parser.add_argument("--force-field", default="gaff2", choices=["gaff2", "gaff"], help="GAFF version (gaff: 1.x)")
+    parser.add_argument("--padding", type=float, default=1.2, help=PADDING_HELP)
     _add_run_arguments(parser)
 
 
@@ -65,7 +72,9 @@ def run(args):
     from .hydration import hydration_free_energy
 
     out = args.out or "hydration-" + hashlib.sha1(args.smiles.encode()).hexdigest()[:8]
-    summary = hydration_free_energy(args.smiles, out, force_field=args.force_field, **_run_options(args))
+    summary = hydration_free_energy(
+        args.smiles, out, force_field=args.force_field, padding=args.padding, **_run_options(args)
+    )
     return _report(summary, out)
 
 
@@ -84,6 +93,7 @@ def add_binding_arguments(parser):
         help="another small molecule of the receptor, given GAFF2/AM1-BCC like the ligand: a cofactor, or the host "
         "of a host-guest complex (repeat for several)",
     )
+    parser.add_argument("--padding", type=float, default=1.0, help=PADDING_HELP)
     _add_run_arguments(parser)
 
 
@@ -113,6 +123,7 @@ def run_binding(args):
         smiles=args.smiles,
         anchors=anchors,
         receptor_molecules=receptor_molecules,
+        padding=args.padding,
         **_run_options(args),
     )
     return _report(summary, out)
