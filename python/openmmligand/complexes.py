@@ -163,6 +163,19 @@ def ligand_molecule(pdb_file, residue_name, smiles, role="ligand"):
     return Chem.AddHs(molecule, addCoords=True)
 
 
+def small_molecule(pdb_file, residue_name, smiles, role="ligand", charge_method="bcc", cache_dir=None):
+    """A small molecule of the PDB (the ligand, or a receptor molecule: ``role`` names it in errors) and its GAFF2
+    template: (RDKit molecule from :func:`ligand_molecule`, :class:`openmmligand.gaff.LigandTemplate` with
+    ``charge_method`` charges, cached in ``cache_dir`` as :func:`openmmligand.gaff.run_antechamber` does)."""
+    from .gaff import LigandTemplate
+
+    molecule = ligand_molecule(pdb_file, residue_name, smiles, role)
+    template = LigandTemplate(
+        molecule, ligand_atom_names(molecule), residue_name, charge_method=charge_method, cache_dir=cache_dir
+    )
+    return molecule, template
+
+
 def ligand_atom_names(molecule):
     """PDB names for the heavy atoms, H1, H2, ... for the added hydrogens (unique)."""
     names, used, count = [], set(), 0
@@ -182,9 +195,7 @@ def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize
     with open(pdb_file, "rb") as stream:
         digest.update(stream.read())
     inputs = (BUILDER_VERSION, residue_name, smiles, padding, ionic_strength, minimize, openmm.__version__)
-    if receptor_molecules or charge_method != "bcc":  # (so that earlier protein–ligand caches stay valid)
-        inputs += (sorted(receptor_molecules.items()), charge_method)
-    digest.update(repr(inputs).encode())
+    digest.update(repr(inputs + (sorted(receptor_molecules.items()), charge_method)).encode())
     return digest.hexdigest()[:16]
 
 
@@ -240,22 +251,15 @@ def build_complex(
             return _load(folder)
 
     started = time.perf_counter()
-    molecule = ligand_molecule(pdb_file, ligand_residue, smiles)
-    from .gaff import LigandTemplate
-
-    log(f"ligand parameters: GAFF2 types and {charge_method} charges from AmberTools ({molecule.GetNumAtoms()} atoms)")
-    template = LigandTemplate(
-        molecule, ligand_atom_names(molecule), ligand_residue, charge_method=charge_method, cache_dir=cache_dir
-    )
+    log(f"ligand parameters: GAFF2 types and {charge_method} charges from AmberTools (cached)")
+    molecule, template = small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
     for note in template.substitutions:
         log(f"parmchk2: {note}")
     receptor_templates = []
     for residue, residue_smiles in receptor_molecules.items():
-        other = ligand_molecule(pdb_file, residue, residue_smiles, "receptor molecule")
-        log(f"receptor molecule {residue}: GAFF2 and {charge_method} charges ({other.GetNumAtoms()} atoms)")
-        names = ligand_atom_names(other)
+        log(f"receptor molecule {residue}: GAFF2 types and {charge_method} charges (cached)")
         receptor_templates.append(
-            (other, LigandTemplate(other, names, residue, charge_method=charge_method, cache_dir=cache_dir))
+            small_molecule(pdb_file, residue, residue_smiles, "receptor molecule", charge_method, cache_dir)
         )
 
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")

@@ -17,7 +17,7 @@ import openmm
 import pytest
 from openmm import app, unit
 
-from openmmligand import LigandError, complexes, gaff
+from openmmligand import LigandError, complexes
 
 pytest.importorskip("rdkit")
 pytest.importorskip("pdbfixer")
@@ -61,9 +61,8 @@ def _bonded_energies(system, positions):
 def _molecule_alone(residue, charge_method="gas"):
     """One molecule from its own template only: (System without cutoff, X-H bonds constrained as in the complex,
     its template)."""
-    molecule = complexes.ligand_molecule(PDB, residue, SMILES[residue])
-    template = gaff.LigandTemplate(
-        molecule, complexes.ligand_atom_names(molecule), residue, charge_method=charge_method, cache_dir=False
+    molecule, template = complexes.small_molecule(
+        PDB, residue, SMILES[residue], charge_method=charge_method, cache_dir=False
     )
     topology, _ = complexes.ligand_topology(molecule, template)
     system = app.ForceField(template.forcefield_file()).createSystem(

@@ -61,10 +61,12 @@ def _equilibration_frames(system, positions, frames, steps, platform):
 def receptor_anchor_candidates(built, positions, receptor_molecules=None, within=1.0):
     """The receptor atoms a Boresch restraint may anchor to, sorted: protein backbone atoms (N, CA, C) and heavy atoms
     of the receptor molecules (residue names in ``receptor_molecules``: a cofactor, a host) of residues with an atom
-    within ``within`` nm of the ligand. ``built``: a ProteinLigandComplex; ``positions``: (N, 3) nm. Raises
-    LigandError if there are none."""
+    within ``within`` nm of the ligand. ``built``: a ProteinLigandComplex; ``positions``: (N, 3) nm;
+    ``receptor_molecules``: default, the ones ``built`` was built with. Raises LigandError if there are none."""
     ligand = built.ligand_atoms
-    small_molecules = set(receptor_molecules or ())
+    if receptor_molecules is None:
+        receptor_molecules = built.description.get("receptor_molecules", {})
+    small_molecules = set(receptor_molecules)
     near = set()
     for residue in built.environment_residues():
         atoms = list(residue.atoms())
@@ -105,7 +107,6 @@ def binding_systems(
     tests); ``padding``: water around the complex in nm as OpenMM's Modeller measures it (the cubic box's edge is the
     complex's bounding-sphere diameter plus ``padding``). Returns ({leg: LegSystem}, description, restraint)."""
     from .. import complexes
-    from ..gaff import LigandTemplate
 
     marker = os.path.join(folder, "systems.json")
     if os.path.isfile(marker):
@@ -124,9 +125,7 @@ def binding_systems(
         padding=padding,
     )
     smiles = built.description["smiles"]
-    molecule = complexes.ligand_molecule(pdb_file, ligand_residue, smiles)
-    names = complexes.ligand_atom_names(molecule)
-    template = LigandTemplate(molecule, names, ligand_residue, charge_method=charge_method, cache_dir=cache_dir)
+    molecule, template = complexes.small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
     legs = {"solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"))}
     ligand = built.ligand_atoms
     if anchors is not None:
@@ -141,7 +140,7 @@ def binding_systems(
         restraint = BoreschRestraint.from_positions(anchors[:3], anchors[3:], samples.mean(axis=0))
     else:
         mean = samples.mean(axis=0)
-        near = receptor_anchor_candidates(built, mean, receptor_molecules)
+        near = receptor_anchor_candidates(built, mean)
         heavy = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.GetAtomicNum() > 1]
         rings = [ligand[i] for i, atom in enumerate(molecule.GetAtoms()) if atom.IsInRing() and atom.GetAtomicNum() > 1]
         box = built.system.getDefaultPeriodicBoxVectors()

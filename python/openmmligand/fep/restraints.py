@@ -256,8 +256,8 @@ def select_boresch_anchors(
     """Choose Boresch anchors from a short equilibration and return the restraint (equilibria at the mean).
 
     ``positions_frames``: (frames, N, 3) nm; ``protein_candidates``: receptor atoms to choose from (protein
-    backbone N, CA, C; a host's or cofactor's heavy atoms); ``ligand_heavy_atoms`` (and its ring atoms, preferred). Rules: protein anchors of low fluctuation (RMSF
-    over the frames); L1 the ligand ring/heavy atom nearest the ligand's centre, L2 and L3 heavy atoms bonded-near
+    backbone N, CA, C; a host's or cofactor's heavy atoms); ``ligand_heavy_atoms`` (and its ring atoms,
+    preferred). Rules: protein anchors of low fluctuation (RMSF over the frames); L1 the ligand ring/heavy atom nearest the ligand's centre, L2 and L3 heavy atoms bonded-near
     (0.12–0.3 nm) in a chain; r0 within ``r_range`` nm; no near-collinear anchors: both restrained angles θA, θB
     more than 10 kT (in ½k_θ(θ − 0)² and ½k_θ(θ − π)²) from 0 and π, and P1-P2-P3, L1-L2-L3 (which only define
     dihedrals) 30° away from collinear; every anchor distance below half the box edge. Raises
