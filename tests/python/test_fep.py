@@ -208,6 +208,51 @@ def test_a_killed_worker_resumes_the_unit_from_its_checkpoint(serial_run, tmp_pa
     assert sorted(states[:, -1]) == [0, 1, 2]
 
 
+def test_a_unit_killed_while_equilibrating_resumes_its_equilibration(serial_run, tmp_path, monkeypatch):
+    """openmmtools stores equilibrated positions as iteration 0 but not how many equilibration iterations made them:
+    a unit killed while equilibrating used to resume straight into production (for a solvated protein on a CPU, an
+    hour of equilibration silently skipped). Killed after the first of three equilibration iterations, the rerun
+    runs the other two, then production."""
+    from openmmligand.samplers import ReplicaExchangeSampler
+
+    folder, _ = serial_run
+    legs, _ = systems.hydration_systems("CCO", str(folder / "systems"))
+    spec = fep.UnitSpec(
+        name="solvent-equilibrating",
+        folder=str(tmp_path / "unit"),
+        leg=legs["solvent"].to_json(),
+        protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0, 0.0]),
+        iterations=2,
+        steps=10,
+        equilibration_iterations=3,
+        platform="Reference",
+        checkpoint_interval=1,
+        minimize_iterations=0,
+    ).to_json()
+    propagations = []
+    propagate = ReplicaExchangeSampler._propagate_replicas
+
+    class Killed(Exception):
+        pass
+
+    def counted(sampler, *args, **kwargs):
+        propagations.append(sampler.iteration)
+        if len(propagations) == 2 and kill:
+            raise Killed
+        return propagate(sampler, *args, **kwargs)
+
+    monkeypatch.setattr(ReplicaExchangeSampler, "_propagate_replicas", counted)
+    kill = True
+    with pytest.raises(Killed):
+        fep.run_unit(spec)
+    assert json.loads((tmp_path / "unit" / "equilibration.json").read_text())["done"] == 1
+    kill, propagations[:] = False, []
+    result = fep.run_unit(spec)
+    assert propagations == [0, 0, 1, 2]  # two equilibration iterations (at iteration 0), then production 1 and 2
+    assert result["resumed_from_iteration"] == 0 and result["iterations"] == 2
+    assert json.loads((tmp_path / "unit" / "equilibration.json").read_text()) == {"done": 3, "of": 3}
+
+
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
     folder, _ = serial_run
     unit = tmp_path / "units" / "vacuum-repeat0"
@@ -236,7 +281,10 @@ def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path):
     assert seen["padding"] == 1.5 and seen["force_field"] == "gaff" and seen["smiles"] == "CCO"
     with pytest.raises(LigandError, match="stop here"):
         main(["hydration", "--smiles", "CCO", "--out", str(tmp_path)])
-    assert seen["padding"] == 1.2
+    assert seen["padding"] == 1.2 and seen["checkpoint_interval"] == 10
+    with pytest.raises(LigandError, match="stop here"):
+        main(["hydration", "--smiles", "CCO", "--out", str(tmp_path), "--checkpoint-interval", "1"])
+    assert seen["checkpoint_interval"] == 1
 
 
 def test_bad_input_is_refused_before_any_run(tmp_path):
@@ -246,6 +294,8 @@ def test_bad_input_is_refused_before_any_run(tmp_path):
         fep.hydration_free_energy("C1CC", str(tmp_path / "b"), serial=True, **TINY)
     with pytest.raises(LigandError, match="repeats must be at least 1"):
         fep.hydration_free_energy("CCO", str(tmp_path / "c"), repeats=0, **TINY)
+    with pytest.raises(LigandError, match="checkpoint_interval must be at least 1"):
+        fep.hydration_free_energy("CCO", str(tmp_path / "d"), checkpoint_interval=0, serial=True, **TINY)
 
 
 def test_a_restrained_leg_runs_on_the_one_pass_route(serial_run, tmp_path):

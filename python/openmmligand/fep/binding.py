@@ -231,6 +231,7 @@ def binding_free_energy(
     anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
+    run = run_options(locals())
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     openmm_platform = openmm.Platform.getPlatformByName(platform)
     legs, description, restraint = binding_systems(
@@ -249,7 +250,6 @@ def binding_free_energy(
         "complex": decoupling_protocol(restraints=[], quick=quick),
         "solvent": decoupling_protocol(quick=quick),
     }
-    run = run_options(locals())
     return run_workflow(
         "absolute binding",
         out,

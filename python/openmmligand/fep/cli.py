@@ -13,6 +13,12 @@ def _add_run_arguments(parser):
     parser.add_argument("--platform", default="CPU", help="OpenMM platform (CPU, OpenCL, CUDA, Reference)")
     parser.add_argument("--precision", help="GPU platforms: single, mixed or double")
     parser.add_argument("--threads", type=int, help="CPU platform threads per unit")
+    parser.add_argument(
+        "--checkpoint-interval",
+        type=int,
+        default=10,
+        help="iterations between checkpoints (default %(default)s); a unit killed resumes from its last one",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="Dask LocalCluster worker processes (default: one per core/GPU)")
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
@@ -42,6 +48,7 @@ def _run_options(args):
         platform=args.platform,
         platform_properties=properties,
         seed=args.seed,
+        checkpoint_interval=args.checkpoint_interval,
         scheduler=args.scheduler,
         workers=args.workers,
         serial=args.serial,

@@ -62,6 +62,7 @@ def hydration_free_energy(
     of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that
     does not answer, or a checkpoint that cannot be read — before any long run where it can.
     """
+    run = run_options(locals())
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
@@ -70,7 +71,6 @@ def hydration_free_energy(
         "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
         "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),
     }
-    run = run_options(locals())
     return run_workflow(
         "hydration", out, legs, protocols, {"solvent": PRESSURE}, lengths, repeats, description, combine_hydration, run
     )

@@ -49,6 +49,8 @@ def run_options(arguments):
     """The :data:`RUN_OPTIONS` from a workflow function's arguments (a dict, e.g. its ``locals()``)."""
     run = {key: arguments[key] for key in RUN_OPTIONS}
     run["platform_properties"] = dict(run["platform_properties"] or {})
+    if int(run["checkpoint_interval"]) < 1:
+        raise LigandError(f"checkpoint_interval must be at least 1 iteration, not {run['checkpoint_interval']}")
     return run
 
 

@@ -8,7 +8,10 @@ worker, a process, this one) and keeps everything in its own folder:
 - ``leg.nc`` (+ ``leg_checkpoint.nc``): openmmtools' ``MultiStateReporter`` storage, checkpointed every
   ``checkpoint_interval`` iterations. Running a unit whose storage exists resumes it from the last checkpoint
   (openmmtools' ``from_storage``): iterations done are not redone, and none is counted twice (the reporter
-  rewinds to its last checkpoint, so what a killed process wrote after that is overwritten).
+  rewinds to its last checkpoint, so what a killed process wrote after that is overwritten). Equilibration runs in
+  chunks of ``checkpoint_interval`` iterations too; ``equilibration.json`` counts those done, so a unit killed while
+  equilibrating resumes its equilibration (openmmtools keeps the equilibrated positions at iteration 0 but not how
+  many iterations made them: a resumed sampler would otherwise go straight to production).
 - ``result.json``: written last, atomically; a unit that has one is complete and is not run again.
 
 The sampler is :class:`openmmligand.samplers.ReplicaExchangeSampler` (each replica's energy row in one pass).
@@ -86,6 +89,7 @@ DEFINING_FIELDS = (
     "minimize_iterations",
 )
 STORAGE_SPEC = "storage_spec.json"  # the spec the unit's storage was started with
+EQUILIBRATION = "equilibration.json"  # equilibration iterations done and stored
 
 
 def _defining(spec_json):
@@ -204,9 +208,34 @@ def _new_sampler(spec):
     if spec.minimize_iterations:
         _minimize(compound[0], start, spec)
     sampler.create(compound, start, reporter)
-    if spec.equilibration_iterations:
-        sampler.equilibrate(spec.equilibration_iterations)
+    _equilibrate(sampler, spec)
     return sampler
+
+
+def _equilibration_done(spec):
+    try:
+        with open(os.path.join(spec.folder, EQUILIBRATION)) as stream:
+            return int(json.load(stream)["done"])
+    except FileNotFoundError:
+        return 0
+
+
+def _equilibrate(sampler, spec):
+    """Run the equilibration iterations not yet done, in chunks of ``checkpoint_interval``: after each chunk the
+    replicas' positions and thermodynamic states are in the storage (as iteration 0) before the count of
+    iterations done is; a process killed in between redoes at most one chunk."""
+    done = _equilibration_done(spec)
+    while done < spec.equilibration_iterations:
+        chunk = min(spec.checkpoint_interval, spec.equilibration_iterations - done)
+        sampler.equilibrate(chunk)  # stores the sampler states (positions, velocities, box) at iteration 0
+        reporter = sampler._reporter
+        reporter.write_replica_thermodynamic_states(sampler._replica_thermodynamic_states, sampler.iteration)
+        reporter.sync()
+        done += chunk
+        path = os.path.join(spec.folder, EQUILIBRATION)
+        with open(path + ".part", "w", encoding="utf-8") as stream:
+            json.dump({"done": done, "of": spec.equilibration_iterations}, stream)
+        os.replace(path + ".part", path)
 
 
 def _resumed_sampler(spec):
@@ -241,6 +270,8 @@ def run_unit(spec_json: dict) -> dict:
     if os.path.isfile(spec.storage):
         sampler = _resumed_sampler(spec)
         resumed_from = sampler.iteration
+        if sampler.iteration == 0:  # killed before production: finish the equilibration first
+            _equilibrate(sampler, spec)
     else:
         with open(os.path.join(spec.folder, STORAGE_SPEC), "w", encoding="utf-8") as stream:
             json.dump(spec.to_json(), stream, indent=1)
