@@ -71,7 +71,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--steps", type=int, default=250)
     parser.add_argument("--equilibration", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="the quick schedules (8 solvent, 3 vacuum states)")
+    parser.add_argument("--quick", action="store_true", help="the quick schedules (12 solvent, 5 vacuum states)")
     parser.add_argument("--platform", default="CPU")
     parser.add_argument("--temperature", type=float, default=298.15)
     parser.add_argument("--name", default="hydration_openmm86")

@@ -61,9 +61,9 @@ def test_default_schedules_have_the_documented_counts():
     with_restraint = schedules.decoupling_protocol(restraints=[])
     assert len(with_restraint["lambda_restraints"]) == 24
     assert with_restraint["lambda_restraints"][:7] == [0.0, 0.05, 0.1, 0.3, 0.5, 0.75, 1.0]
-    assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 10
-    assert len(schedules.decoupling_protocol(sterics=[1.0], quick=True)["lambda_sterics"]) == 3
-    assert len(schedules.decoupling_protocol(restraints=[], quick=True)["lambda_restraints"]) == 14
+    assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 12
+    assert len(schedules.decoupling_protocol(sterics=[1.0], quick=True)["lambda_sterics"]) == 5
+    assert len(schedules.decoupling_protocol(restraints=[], quick=True)["lambda_restraints"]) == 16
     protocol = schedules.decoupling_protocol()
     # electrostatics off before sterics start to go
     assert all(e == 0.0 for e, s in zip(protocol["lambda_electrostatics"], protocol["lambda_sterics"]) if s < 1.0)

@@ -8,10 +8,10 @@
 Thermodynamic cycle (ΔG_bind for P + L -> PL at 1 M):
 
     complex:  PL, ligand coupled, restraint off -> restraint on (lambda_restraints 0 -> 1), then electrostatics
-              and sterics off (24 states; quick 14)                                          ΔG_complex
+              and sterics off (24 states; quick 16)                                          ΔG_complex
     release:  the decoupled ligand's Boresch restraint released into V° = 1.66 nm³ (1 M), analytic or numerical
               (openmmligand.fep.restraints)                                                  ΔG_restraint
-    solvent:  L in water, coupled -> decoupled (18 states; quick 10)                         ΔG_solvent
+    solvent:  L in water, coupled -> decoupled (18 states; quick 12)                         ΔG_solvent
 
     ΔG_bind = −ΔG_complex − ΔG_restraint + ΔG_solvent
 

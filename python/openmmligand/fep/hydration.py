@@ -16,7 +16,7 @@ energy matrix) and openmmtools' storage:
 
 Each leg × repeat is a unit (:mod:`openmmligand.fep.units`) run serially or on Dask (:mod:`openmmligand.fep.runner`),
 checkpointed and resumed: calling this again with the same output folder continues where it stopped and
-recomputes nothing that finished. Lengths: ``quick`` 8/3 states, 50 iterations of 250 steps (2 fs) after 10
+recomputes nothing that finished. Lengths: ``quick`` 12/5 states, 50 iterations of 250 steps (2 fs) after 10
 equilibration iterations; the default 18/5 states, 1000 iterations of 500 steps (1 ns per replica; sized for GPUs).
 """
 
