@@ -165,20 +165,24 @@ def test_dask_local_cluster_equals_the_serial_run(serial_run, tmp_path):
         numpy.testing.assert_array_equal(states, their_states)
 
 
-def test_a_killed_worker_resumes_the_unit_from_its_checkpoint(serial_run, tmp_path):
-    folder, _ = serial_run
-    legs, _ = systems.hydration_systems("CCO", str(folder / "systems"))
-    spec = fep.UnitSpec(
-        name="solvent-kill",
-        folder=str(tmp_path / "unit"),
+def solvent_unit(serial_run, folder, name, checkpoint_interval=1, **lengths):
+    """The spec of a small unit on the serial run's solvent leg (3 states, Reference, 10 steps per iteration)."""
+    legs, _ = systems.hydration_systems("CCO", str(serial_run[0] / "systems"))
+    return fep.UnitSpec(
+        name=name,
+        folder=str(folder),
         leg=legs["solvent"].to_json(),
         protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0, 0.0]),
-        iterations=16,
         steps=10,
         platform="Reference",
-        checkpoint_interval=2,
+        checkpoint_interval=checkpoint_interval,
         minimize_iterations=0,
+        **lengths,
     ).to_json()
+
+
+def test_a_killed_worker_resumes_the_unit_from_its_checkpoint(serial_run, tmp_path):
+    spec = solvent_unit(serial_run, tmp_path / "unit", "solvent-kill", iterations=16, checkpoint_interval=2)
     killed = {}
 
     def kill_when_half_done():
@@ -215,20 +219,9 @@ def test_a_unit_killed_while_equilibrating_resumes_its_equilibration(serial_run,
     runs the other two, then production."""
     from openmmligand.samplers import ReplicaExchangeSampler
 
-    folder, _ = serial_run
-    legs, _ = systems.hydration_systems("CCO", str(folder / "systems"))
-    spec = fep.UnitSpec(
-        name="solvent-equilibrating",
-        folder=str(tmp_path / "unit"),
-        leg=legs["solvent"].to_json(),
-        protocol=schedules.decoupling_protocol([1.0, 0.0], [1.0, 0.0]),
-        iterations=2,
-        steps=10,
-        equilibration_iterations=3,
-        platform="Reference",
-        checkpoint_interval=1,
-        minimize_iterations=0,
-    ).to_json()
+    spec = solvent_unit(
+        serial_run, tmp_path / "unit", "solvent-equilibrating", iterations=2, equilibration_iterations=3
+    )
     propagations = []
     propagate = ReplicaExchangeSampler._propagate_replicas
 
