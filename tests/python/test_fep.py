@@ -23,7 +23,7 @@ from openmmligand import LigandError
 pytest.importorskip("openmmtools")
 pytest.importorskip("dask.distributed")
 from openmmligand import fep, gaff  # noqa: E402
-from openmmligand.fep import schedules, systems  # noqa: E402
+from openmmligand.fep import pipeline, schedules, systems  # noqa: E402
 
 try:
     gaff.find_program("antechamber")
@@ -244,6 +244,7 @@ def test_a_unit_killed_while_equilibrating_resumes_its_equilibration(serial_run,
     assert propagations == [0, 0, 1, 2]  # two equilibration iterations (at iteration 0), then production 1 and 2
     assert result["resumed_from_iteration"] == 0 and result["iterations"] == 2
     assert json.loads((tmp_path / "unit" / "equilibration.json").read_text()) == {"done": 3, "of": 3}
+    assert pipeline.iterations_done([spec]) == 3 + 2  # what the progress bar shows: equilibration + production
 
 
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):

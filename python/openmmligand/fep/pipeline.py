@@ -94,22 +94,32 @@ def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
     return specs
 
 
+def iterations_done(specs):
+    """Replica-exchange iterations done over the units, equilibration and production, from the files the units
+    write (equilibration.json, progress.json)."""
+    done = 0
+    for spec in specs:
+        for name, key in (("equilibration.json", "done"), ("progress.json", "iteration")):
+            try:
+                with open(os.path.join(spec["folder"], name)) as stream:
+                    done += json.load(stream)[key]
+            except (OSError, ValueError, KeyError):
+                pass
+    return done
+
+
 def _watch(folder, specs, stop):
-    """A progress bar over every unit's iterations, from their progress.json files."""
+    """A progress bar over every unit's iterations, equilibration included (an hour for a solvated protein on a
+    CPU: a bar that counted production only sat at 0 all that time)."""
     from tqdm import tqdm
 
-    total = sum(spec["iterations"] for spec in specs)
-    with tqdm(total=total, unit="it", desc="replica-exchange iterations", mininterval=2) as bar:
+    total = sum(spec["iterations"] + spec["equilibration_iterations"] for spec in specs)
+    with tqdm(
+        total=total, unit="it", desc="replica-exchange iterations (equilibration + production)", mininterval=2
+    ) as bar:
         while True:
             finished = stop.is_set()
-            done = 0
-            for spec in specs:
-                try:
-                    with open(os.path.join(spec["folder"], "progress.json")) as stream:
-                        done += json.load(stream)["iteration"]
-                except (OSError, ValueError):
-                    pass
-            bar.update(done - bar.n)
+            bar.update(iterations_done(specs) - bar.n)
             if finished:
                 return
             stop.wait(2.0)
