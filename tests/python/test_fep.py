@@ -154,6 +154,21 @@ def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path
     numpy.testing.assert_array_equal(after[..., : before.shape[-1]], before)
 
 
+def test_a_moved_output_folder_loads_its_own_systems(serial_run, tmp_path):
+    """systems.json used to hold each leg's absolute folder: a moved or copied output folder (built on a laptop, run
+    on a cluster) then read the old place's files, or failed when they were gone."""
+    folder, _ = serial_run
+    moved = tmp_path / "moved"
+    shutil.copytree(folder / "systems", moved / "systems")
+    legs, _ = systems.hydration_systems("CCO", str(moved / "systems"))
+    for name, leg in legs.items():
+        assert leg.folder == str(moved / "systems" / name)
+    shutil.move(str(moved), str(tmp_path / "again"))
+    legs, _ = systems.hydration_systems("CCO", str(tmp_path / "again" / "systems"))
+    system, positions, box = legs["solvent"].load()
+    assert system.getNumParticles() == len(positions) and box is not None
+
+
 def test_dask_local_cluster_equals_the_serial_run(serial_run, tmp_path):
     folder, summary = serial_run
     parallel = fep.hydration_free_energy("CCO", str(tmp_path), workers=2, **TINY)

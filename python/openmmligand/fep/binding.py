@@ -38,7 +38,7 @@ from .analysis import summarize_repeats
 from .pipeline import run_options, run_workflow, start_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import decoupling_protocol
-from .systems import LegSystem, _save, ligand_in_water
+from .systems import _save, ligand_in_water, saved_legs
 from .units import PRESSURE, TEMPERATURE
 
 BACKBONE = {"N", "CA", "C"}
@@ -112,7 +112,7 @@ def binding_systems(
     if os.path.isfile(marker):
         with open(marker) as stream:
             saved = json.load(stream)
-        legs = {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}
+        legs = saved_legs(folder, saved["legs"])
         return legs, saved["description"], BoreschRestraint(**saved["restraint"])
     built = complexes.build_complex(
         pdb_file,

@@ -48,6 +48,18 @@ class LegSystem:
         return cls(data["folder"], list(data["ligand_atoms"]), bool(data["periodic"]))
 
 
+def saved_legs(folder, saved):
+    """The legs of a systems.json (``saved``: its "legs") in ``folder``, the folder it is in now: each leg's own
+    folder is found by its name beside the file, not at the absolute path it was written with, so that an output
+    folder can be moved or copied (built on one machine, run on a cluster) and loads its own files."""
+    legs = {}
+    for name, leg in saved.items():
+        leg = LegSystem.from_json(leg)
+        leg.folder = os.path.join(os.path.abspath(folder), os.path.basename(os.path.normpath(leg.folder)))
+        legs[name] = leg
+    return legs
+
+
 def _save(folder, system, topology, positions, ligand_atoms, periodic):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "system.xml"), "w", encoding="utf-8") as stream:
@@ -121,7 +133,7 @@ def hydration_systems(
                 f"{folder} holds a calculation for {saved['description']['smiles']} with "
                 f"{saved['description']['force_field']}; use another output folder"
             )
-        return {name: LegSystem.from_json(leg) for name, leg in saved["legs"].items()}, saved["description"]
+        return saved_legs(folder, saved["legs"]), saved["description"]
     molecule, template = ligand_template(smiles, force_field, charge_method, cache_dir)
     topology, positions = ligand_topology(molecule, template)
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
