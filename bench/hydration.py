@@ -31,6 +31,11 @@ from openmmligand.fep.units import UnitSpec, run_unit
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def platform_properties(args):
+    """The same platform properties for both ways (None: the platform's defaults)."""
+    return {"Precision": args.precision} if args.precision else None
+
+
 def openmmtools_leg(leg, protocol, args, folder, pressure):
     system, positions, box = leg.load()
     region = alchemy.AlchemicalRegion(
@@ -53,8 +58,9 @@ def openmmtools_leg(leg, protocol, args, folder, pressure):
     )
     sampler = multistate.ReplicaExchangeSampler(mcmc_moves=move, number_of_iterations=args.iterations)
     platform = openmm.Platform.getPlatformByName(args.platform)
-    sampler.energy_context_cache = cache.ContextCache(platform=platform)
-    sampler.sampler_context_cache = cache.ContextCache(platform=platform)
+    properties = platform_properties(args)
+    sampler.energy_context_cache = cache.ContextCache(platform=platform, platform_properties=properties)
+    sampler.sampler_context_cache = cache.ContextCache(platform=platform, platform_properties=properties)
     sampler._have_displayed_citations_before = True
     storage = os.path.join(folder, "leg.nc")
     sampler.create(compound, states.SamplerState(positions, box_vectors=box), multistate.MultiStateReporter(storage))
@@ -73,11 +79,16 @@ def main():
     parser.add_argument("--equilibration", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="the quick schedules (12 solvent, 5 vacuum states)")
     parser.add_argument("--platform", default="CPU")
+    parser.add_argument("--precision", help="GPU platforms: single, mixed or double (both ways alike)")
     parser.add_argument("--temperature", type=float, default=298.15)
     parser.add_argument("--name", default="hydration_openmm86")
+    parser.add_argument(
+        "--systems",
+        help="a systems folder built before for this SMILES (a hydration output's systems/): no AmberTools needed",
+    )
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-hydration-")
-    legs, description = systems.hydration_systems(args.smiles, os.path.join(work, "systems"))
+    legs, description = systems.hydration_systems(args.smiles, args.systems or os.path.join(work, "systems"))
     protocols = {
         "solvent": schedules.decoupling_protocol(quick=args.quick),
         "vacuum": schedules.decoupling_protocol(sterics=[1.0], quick=args.quick),
@@ -101,6 +112,7 @@ def main():
                     temperature=args.temperature,
                     pressure=pressure,
                     platform=args.platform,
+                    platform_properties=platform_properties(args) or {},
                 )
                 result = run_unit(spec.to_json())
             else:
@@ -128,6 +140,7 @@ def main():
         "smiles": args.smiles,
         "atoms_solvent": description["solvent_atoms"],
         "platform": args.platform,
+        "precision": args.precision,
         "openmm": openmm.__version__,
         "iterations": args.iterations,
         "steps": args.steps,
@@ -137,7 +150,9 @@ def main():
         "speedup": total["openmmtools"] / total["ours"],
         "dG_hydration_kcal": hydration,
         "command": "python bench/hydration.py "
-        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("quick",))
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("quick",) and v is not None
+        )
         + (" --quick" if args.quick else ""),
     }
     path = os.path.join(HERE, "results", args.name)

@@ -16,6 +16,16 @@
 #
 # With the project's device tool: `tools/gpu-check.sh prepare` here, then
 #   run(command="bash tools/gpu-check.sh run", carry=[".gpu-check"], timeout_s=540)
+#
+# The free-energy half (issue 14: the hydration benchmark and amprenavir's abfe --quick on a GPU):
+#
+#   tools/gpu-check.sh prepare-fep [ABFE_SYSTEMS]   here: the same wheels and debs, the free-energy stack's cp312
+#                                wheels (openmmtools, pymbar, Dask, mdtraj, netCDF4, ...; openmmtools without its
+#                                test data) and the Systems, built here with AmberTools (tools/gpu_fep.py prepare;
+#                                ABFE_SYSTEMS: an abfe output's systems/ folder to take instead), ~55 MB in all
+#   tools/gpu-check.sh run-fep   there: installs, builds (unless the `run` half built it on this machine), then
+#                                tools/gpu_fep.py run: bench/hydration.py on CUDA, then 1HPV's abfe --quick on CUDA
+#   run(command="bash tools/gpu-check.sh run-fep", carry=[".gpu-check"], timeout_s=590)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -35,10 +45,36 @@ prepare() {
   du -sh "$stash"
 }
 
-run() {
-  local out=${OUT:-$root/gpu-check-results}
-  mkdir -p "$out"
-  exec > >(tee "$out/gpu-check.log") 2>&1
+# The free-energy stack for cp312 (versions as tools/requirements.txt and the .venv it makes pin them).
+FEP_WHEELS=(openmmtools==0.27.0 pymbar==4.0.3 dask==2026.8.0 distributed==2026.8.0 mdtraj==1.11.1.post2 netCDF4==1.7.5.1.post1
+  cftime==1.6.6.1 mpiplus==0.0.3 numexpr==2.14.2 cloudpickle==3.1.3 toolz==1.2.0 partd==1.4.2 fsspec==2026.9.0
+  msgpack==1.2.4 sortedcontainers==2.4.0 tblib==3.2.2 zict==3.0.0 locket==1.0.0 tornado==6.6.1 certifi==2026.10.19.post1)
+
+prepare_fep() {
+  prepare
+  local platforms=()
+  for tag in manylinux_2_34_x86_64 manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_24_x86_64 manylinux_2_17_x86_64 \
+             manylinux2014_x86_64 manylinux1_x86_64; do
+    platforms+=(--platform "$tag")
+  done
+  mkdir -p "$stash/fep-wheels"
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp "${platforms[@]}" \
+    -d "$stash/fep-wheels" "${FEP_WHEELS[@]}"
+  # openmmtools' test systems' data (12 MB of 12.2) are not used by the pipeline; the device tool carries 64 MiB.
+  python3 - "$stash"/fep-wheels/openmmtools-*.whl <<'EOF'
+import os, sys, zipfile
+path = sys.argv[1]
+with zipfile.ZipFile(path) as old, zipfile.ZipFile(path + ".new", "w", zipfile.ZIP_DEFLATED) as new:
+    for item in old.infolist():
+        if not item.filename.startswith("openmmtools/data/"):
+            new.writestr(item, old.read(item))
+os.replace(path + ".new", path)
+EOF
+  ./run shell python "$root/tools/gpu_fep.py" prepare "$stash/fep" ${1:+--abfe-systems "$1"}
+  du -sh "$stash"
+}
+
+setup() {
   local start=$SECONDS
   echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   python3 --version; nvcc --version | tail -1
@@ -54,14 +90,30 @@ run() {
   python3 -c "import openmm; print('OpenMM', openmm.__version__, [openmm.Platform.getPlatform(i).getName() for i in range(openmm.Platform.getNumPlatforms())]); print('load failures:', openmm.Platform.getPluginLoadFailures())"
 
   echo "== build (nvcc: OpenMM compiles the kernels at run time with nvrtc; the plugin links libOpenMMCUDA.so)"
-  local build=/tmp/gpu-check-build swig
-  swig=$(python3 -c "import os, swig; print(os.path.join(os.path.dirname(swig.__file__), 'data', 'bin', 'swig'))" 2>/dev/null || true)
-  [[ -x $swig ]] || swig=$(command -v swig)
+  local swig data
+  data=$(python3 -c "import os, swig; print(os.path.join(os.path.dirname(swig.__file__), 'data'))" 2>/dev/null || true)
+  swig=$data/bin/swig
+  if [[ -x $swig ]]; then
+    # The wheel's binary knows its library by the path it was built in; pip's console script would tell it.
+    SWIG_LIB=$(echo "$data"/share/swig/*)
+    export SWIG_LIB
+  else
+    swig=$(command -v swig)
+  fi
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE="$(command -v python3)" \
     -DSWIG_EXECUTABLE="$swig" -DGTest_DIR="$multiarch/cmake/GTest" -DOPENMMLIGAND_BUILD_OPENCL=OFF
   cmake --build "$build"
   echo "build done at $((SECONDS - start)) s"
+}
 
+build=/tmp/gpu-check-build
+
+run() {
+  local out=${OUT:-$root/gpu-check-results}
+  mkdir -p "$out"
+  exec > >(tee "$out/gpu-check.log") 2>&1
+  local start=$SECONDS
+  setup
   echo "== C++ tests on CUDA (every precision)"
   local status=0
   (cd "$build" && OPENMM_PLUGIN_DIR="$(python3 -c 'import openmm.version as v; print(v.openmm_library_path)')/plugins:$build/plugins" \
@@ -83,8 +135,21 @@ run() {
   return $status
 }
 
+run_fep() {
+  local out=${OUT:-$root/gpu-check-results}
+  mkdir -p "$out"
+  exec > >(tee "$out/gpu-fep.log") 2>&1
+  setup
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu-fep-site \
+    "$stash"/fep-wheels/*.whl
+  export PYTHONPATH=$build/python:/tmp/gpu-fep-site PYTHONUNBUFFERED=1
+  timeout "${FEP_TIMEOUT:-560}" python3 "$root/tools/gpu_fep.py" run "$stash/fep" "$out" ${FEP_ARGS:-}
+}
+
 case ${1:-} in
   prepare) prepare ;;
+  prepare-fep) prepare_fep "${2:-}" ;;
   run) run ;;
+  run-fep) run_fep ;;
   *) sed -n '5,19p' "$0"; exit 1 ;;
 esac

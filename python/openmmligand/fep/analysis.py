@@ -71,7 +71,7 @@ def analyze_storage(path, temperature):
         "state_free_energies_kT": [float(x) for x in delta_f[0]],
         "state_uncertainties_kT": [float(x) for x in d_delta_f[0]],
         "overlap_matrix": numpy.asarray(overlap["matrix"]).tolist(),
-        "overlap_scalar": float(overlap["scalar"]),
+        "overlap_scalar": float(numpy.real(overlap["scalar"])),  # 1 - an eigenvalue numpy may return as complex
         "transition_matrix": numpy.asarray(mixing.transition_matrix).tolist(),
         "subdominant_eigenvalue": float(eigenvalues[1]) if len(eigenvalues) > 1 else 0.0,
         "equilibration_iterations": int(equilibration[0]),
