@@ -59,8 +59,10 @@ def hydration_free_energy(
     Returns the summary written to ``out/summary.json`` (ΔG and uncertainty in kcal/mol, every term, per-leg
     diagnostics); also ``summary.txt`` and ``report.png``. ``repeats`` independent repeats (seeds differ) run as
     separate units. Execution: ``serial`` in this process; else Dask (``scheduler`` address or a LocalCluster
-    of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that
-    does not answer, or a checkpoint that cannot be read — before any long run where it can.
+    of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm.
+    ``checkpoint_interval``: replica-exchange iterations (equilibration's too) between checkpoints, at most what a
+    killed unit redoes. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that does not
+    answer, a checkpoint interval below 1, or a checkpoint that cannot be read — before any long run where it can.
     """
     run = run_options(locals())
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
