@@ -143,7 +143,18 @@ run_fep() {
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gpu-fep-site \
     "$stash"/fep-wheels/*.whl
   export PYTHONPATH=$build/python:/tmp/gpu-fep-site PYTHONUNBUFFERED=1
-  timeout "${FEP_TIMEOUT:-560}" python3 "$root/tools/gpu_fep.py" run "$stash/fep" "$out" ${FEP_ARGS:-}
+  # What is left of the device tool's 600 s per call (SECONDS counts from this script's start), less time to copy.
+  local status=0
+  timeout $(( ${FEP_BUDGET:-585} - SECONDS )) python3 "$root/tools/gpu_fep.py" run "$stash/fep" "$out" ${FEP_ARGS:-} ||
+    status=$?
+  # A run stopped by the time limit: how far each unit got (calling run-fep again resumes it on this machine).
+  for unit in /tmp/gpu-abfe/units/*/; do
+    [[ -d $unit ]] || continue
+    for file in progress.json equilibration.json; do
+      [[ -f $unit/$file ]] && echo "$(basename "$unit") $file: $(cat "$unit/$file")"
+    done
+  done
+  return $status
 }
 
 case ${1:-} in

@@ -84,9 +84,11 @@ def run(args):
         shutil.copy(path, args.out)
 
     _stage(f"amprenavir in HIV-1 protease (1HPV): abfe --quick on {args.platform}", started)
-    work = tempfile.mkdtemp(prefix="gpu-abfe-")
-    with tarfile.open(os.path.join(args.dir, "abfe-systems.tar.xz")) as archive:
-        archive.extractall(work, filter="data")
+    # A fixed folder: a second call on the same machine resumes the run where a time limit stopped the first.
+    work = args.abfe_out
+    if not os.path.isdir(os.path.join(work, "systems")):
+        with tarfile.open(os.path.join(args.dir, "abfe-systems.tar.xz")) as archive:
+            archive.extractall(work, filter="data")
     properties = {"Precision": precision} if precision else {}
     summary = binding_free_energy(
         os.path.join(args.dir, "1hpv.pdb"),
@@ -118,6 +120,7 @@ def main():
     go.add_argument("--platform", default="CUDA")
     go.add_argument("--precision", help="single, mixed or double (default: mixed on GPU platforms)")
     go.add_argument("--dry-run", action="store_true", help="tiny lengths: checks the script, measures nothing")
+    go.add_argument("--abfe-out", default="/tmp/gpu-abfe", help="the abfe run's output folder (resumed if there)")
     args = parser.parse_args()
     if args.verb == "prepare":
         return prepare(args)
