@@ -71,6 +71,19 @@ def test_default_schedules_have_the_documented_counts():
         schedules.decoupling_protocol(electrostatics=[1.0, 1.5])
 
 
+def test_the_plan_names_states_atoms_and_lengths():
+    protocols = {
+        "complex": schedules.decoupling_protocol(restraints=[], quick=True),
+        "solvent": {"lambda_sterics": [1, 0]},
+    }
+    lengths = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
+    text = pipeline.plan_text(
+        "absolute binding", protocols, lengths, 1, "CPU", "/x", {"smiles": "CCO", "complex_atoms": 35006}
+    )
+    assert "absolute binding of CCO: complex 16 states (35,006 atoms), solvent 2 states; 1 repeat(s)" in text
+    assert "10 equilibration + 50 production iterations of 250 steps (2 fs); platform CPU; output /x" in text
+
+
 @pytest.fixture(scope="module")
 def serial_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serial")

@@ -158,12 +158,28 @@ def protocol_summary(protocols, lengths, platform, repeats, temperature, pressur
     }
 
 
+def plan_text(kind, protocols, lengths, repeats, platform, out, description):
+    """What a workflow is about to run, in a few lines (printed before the sampling, which can take hours)."""
+    atoms = {leg: description.get(f"{leg}_atoms") for leg in protocols}
+    legs = ", ".join(
+        f"{leg} {len(protocol['lambda_sterics'])} states" + (f" ({atoms[leg]:,} atoms)" if atoms[leg] else "")
+        for leg, protocol in protocols.items()
+    )
+    return (
+        f"{kind} of {description.get('smiles', '?')}: {legs}; {repeats} repeat(s)\n"
+        f"  per replica: {lengths['equilibration_iterations']} equilibration + {lengths['iterations']} production "
+        f"iterations of {lengths['steps']} steps (2 fs); platform {platform}; output {out} (rerun to resume)"
+    )
+
+
 def run_workflow(kind, out, legs, protocols, pressures, lengths, repeats, description, combine, run, extra=None):
     """Units for every leg and repeat, run (``run``: platform, platform_properties, seed, checkpoint_interval,
     scheduler, workers, serial, progress_bar), combined (``combine(by_key)``) and reported in ``out``; returns
     the summary."""
     options = {k: run[k] for k in ("platform", "platform_properties", "seed", "checkpoint_interval")}
     specs = make_specs(out, legs, protocols, lengths, repeats, pressures, **options)
+    if run["progress_bar"]:
+        print(plan_text(kind, protocols, lengths, repeats, run["platform"], out, description), flush=True)
     results, by_key, seconds = run_with_progress(
         out, specs, run["scheduler"], run["workers"], run["serial"], run["progress_bar"]
     )
