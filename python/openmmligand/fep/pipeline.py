@@ -10,6 +10,7 @@ import time
 from ..errors import LigandError
 from .report import min_neighbour_overlap, write_report
 from .runner import run_units
+from . import units
 from .units import PRESSURE, TEMPERATURE, UnitSpec
 
 QUICK = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
@@ -99,7 +100,7 @@ def iterations_done(specs):
     write (equilibration.json, progress.json)."""
     done = 0
     for spec in specs:
-        for name, key in (("equilibration.json", "done"), ("progress.json", "iteration")):
+        for name, key in ((units.EQUILIBRATION, "done"), (units.PROGRESS, "iteration")):
             try:
                 with open(os.path.join(spec["folder"], name)) as stream:
                     done += json.load(stream)[key]

@@ -90,6 +90,14 @@ DEFINING_FIELDS = (
 )
 STORAGE_SPEC = "storage_spec.json"  # the spec the unit's storage was started with
 EQUILIBRATION = "equilibration.json"  # equilibration iterations done and stored
+PROGRESS = "progress.json"  # production iterations done
+
+
+def write_json(path, data, indent=None):
+    """Write ``data`` to ``path`` atomically: a reader (the progress bar, a rerun) sees the old file or the new."""
+    with open(path + ".part", "w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=indent)
+    os.replace(path + ".part", path)
 
 
 def _defining(spec_json):
@@ -232,10 +240,7 @@ def _equilibrate(sampler, spec):
         reporter.write_replica_thermodynamic_states(sampler._replica_thermodynamic_states, sampler.iteration)
         reporter.sync()
         done += chunk
-        path = os.path.join(spec.folder, EQUILIBRATION)
-        with open(path + ".part", "w", encoding="utf-8") as stream:
-            json.dump({"done": done, "of": spec.equilibration_iterations}, stream)
-        os.replace(path + ".part", path)
+        write_json(os.path.join(spec.folder, EQUILIBRATION), {"done": done, "of": spec.equilibration_iterations})
 
 
 def _resumed_sampler(spec):
@@ -281,8 +286,7 @@ def run_unit(spec_json: dict) -> dict:
     while sampler.iteration < spec.iterations:
         # extend, not run: a resumed sampler stops at the iterations its storage was created with.
         sampler.extend(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
-        with open(os.path.join(spec.folder, "progress.json"), "w", encoding="utf-8") as stream:
-            json.dump({"iteration": sampler.iteration, "of": spec.iterations}, stream)
+        write_json(os.path.join(spec.folder, PROGRESS), {"iteration": sampler.iteration, "of": spec.iterations})
     sampler._reporter.close()
     from .analysis import analyze_storage
 
@@ -298,9 +302,7 @@ def run_unit(spec_json: dict) -> dict:
             "energy_matrix_routes": dict(getattr(sampler, "energy_matrix_routes", {}) or {}),
         }
     )
-    with open(spec.result_path + ".part", "w", encoding="utf-8") as stream:
-        json.dump(result, stream, indent=1)
-    os.replace(spec.result_path + ".part", spec.result_path)
+    write_json(spec.result_path, result, indent=1)
     return result
 
 
