@@ -275,6 +275,41 @@ def test_a_unit_killed_while_equilibrating_resumes_its_equilibration(serial_run,
     assert pipeline.iterations_done([spec]) == 3 + 2  # what the progress bar shows: equilibration + production
 
 
+def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run, tmp_path, capsys):
+    """Switching ethanol's Lennard-Jones off in one step leaves a gap no swap crosses: the unit says so in
+    progress.json after NO_EXCHANGE_AFTER iterations, and the watcher prints it once; a schedule of close states
+    is not reported."""
+    from openmmligand.fep import units
+
+    iterations = units.NO_EXCHANGE_AFTER
+    gap = solvent_unit(
+        serial_run,
+        tmp_path / "gap",
+        "solvent-gap",
+        iterations=iterations,
+        equilibration_iterations=2,
+        checkpoint_interval=2,
+    )
+    gap["steps"] = 50  # 0.1 ps per iteration: water moves into the decoupled ethanol's place during equilibration
+    close = solvent_unit(serial_run, tmp_path / "close", "solvent-close", iterations=iterations)
+    close["protocol"] = schedules.decoupling_protocol([1.0, 0.98], [1.0])
+    fep.run_unit(gap)
+    fep.run_unit(close)
+    stuck = json.loads((tmp_path / "gap" / units.PROGRESS).read_text())["no_exchange"]
+    sterics_gap = [entry for entry in stuck if entry["states"] == [1, 2]]
+    assert sterics_gap and sterics_gap[0]["changes"] == "lambda_sterics 1 -> 0" and sterics_gap[0]["proposed"] > 0
+    assert json.loads((tmp_path / "close" / units.PROGRESS).read_text())["no_exchange"] == []
+    stop = threading.Event()
+    stop.set()  # one pass of the watcher
+    capsys.readouterr()
+    pipeline._watch(str(tmp_path), [gap, close], stop)
+    said = capsys.readouterr().err  # not a terminal: plain lines, no bar
+    total = 2 * iterations + 2  # and the gap unit's equilibration
+    assert f"replica-exchange iterations (equilibration + production): {total}/{total}" in said
+    assert said.count("warning: solvent-gap: no replica exchange accepted between states 1 and 2") == 1
+    assert "solvent-close" not in said
+
+
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
     folder, _ = serial_run
     unit = tmp_path / "units" / "vacuum-repeat0"

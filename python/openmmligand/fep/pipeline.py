@@ -4,6 +4,7 @@
 
 import json
 import os
+import sys
 import threading
 import time
 
@@ -109,18 +110,48 @@ def iterations_done(specs):
     return done
 
 
+def no_exchange_warnings(specs):
+    """The units' warnings of neighbouring states that never exchanged (``no_exchange`` in progress.json; see
+    :func:`openmmligand.fep.units.stuck_neighbours`), as (unit, states, text)."""
+    warnings = []
+    for spec in specs:
+        try:
+            with open(os.path.join(spec["folder"], units.PROGRESS)) as stream:
+                stuck = json.load(stream).get("no_exchange", [])
+        except (OSError, ValueError):
+            continue
+        warnings += [(spec["name"], tuple(entry["states"]), entry["text"]) for entry in stuck]
+    return warnings
+
+
 def _watch(folder, specs, stop):
     """A progress bar over every unit's iterations, equilibration included (an hour for a solvated protein on a
-    CPU: a bar that counted production only sat at 0 all that time)."""
+    CPU: a bar that counted production only sat at 0 all that time), and each unit's warning of states that never
+    exchange, once, as soon as it is known. Where standard error is not a terminal (a batch job's log), a line per
+    change instead of a bar redrawn every 2 s."""
     from tqdm import tqdm
 
     total = sum(spec["iterations"] + spec["equilibration_iterations"] for spec in specs)
-    with tqdm(
-        total=total, unit="it", desc="replica-exchange iterations (equilibration + production)", mininterval=2
-    ) as bar:
+    terminal = sys.stderr.isatty()
+    said = set()
+    description = "replica-exchange iterations (equilibration + production)"
+    with tqdm(total=total, unit="it", desc=description, mininterval=2, disable=not terminal) as bar:
+        last = None
         while True:
             finished = stop.is_set()
-            bar.update(iterations_done(specs) - bar.n)
+            done = iterations_done(specs)
+            if terminal:
+                bar.update(done - bar.n)
+            elif done != last:
+                print(f"{description}: {done}/{total} ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
+            last = done
+            for name, states, text in no_exchange_warnings(specs):
+                if (name, states) not in said:
+                    said.add((name, states))
+                    if terminal:
+                        bar.write(f"warning: {name}: {text}", file=sys.stderr)
+                    else:
+                        print(f"warning: {name}: {text}", file=sys.stderr, flush=True)
             if finished:
                 return
             stop.wait(2.0)

@@ -12,6 +12,17 @@ import numpy
 LOW_OVERLAP = 0.03
 
 
+def state_changes(protocol, i):
+    """What changes from state ``i`` to ``i + 1`` of ``protocol`` (a dict of per-state lists), e.g.
+    "lambda_sterics 0.75 -> 0.5"."""
+    changes = ", ".join(
+        f"{name} {values[i]:g} -> {values[i + 1]:g}"
+        for name, values in protocol.items()
+        if isinstance(values, list) and len(values) > i + 1 and values[i] != values[i + 1]
+    )
+    return changes or "same λ"
+
+
 def low_overlap_warnings(summary):
     """One line per unit with neighbouring states of MBAR overlap below :data:`LOW_OVERLAP`: which states, the λ
     that change between them, and the overlap."""
@@ -20,15 +31,11 @@ def low_overlap_warnings(summary):
     for unit in summary["units"]:
         overlap = numpy.asarray(unit["overlap_matrix"])
         protocol = legs.get(unit["unit"].rsplit("-repeat", 1)[0], {})
-        pairs = []
-        for i in range(len(overlap) - 1):
-            if overlap[i, i + 1] < LOW_OVERLAP:
-                changes = ", ".join(
-                    f"{name} {values[i]:g} -> {values[i + 1]:g}"
-                    for name, values in protocol.items()
-                    if isinstance(values, list) and len(values) == len(overlap) and values[i] != values[i + 1]
-                )
-                pairs.append(f"{i} and {i + 1} ({changes or 'same λ'}: {overlap[i, i + 1]:.3f})")
+        pairs = [
+            f"{i} and {i + 1} ({state_changes(protocol, i)}: {overlap[i, i + 1]:.3f})"
+            for i in range(len(overlap) - 1)
+            if overlap[i, i + 1] < LOW_OVERLAP
+        ]
         if pairs:
             lines.append(
                 f"  warning: {unit['unit']}: MBAR overlap below {LOW_OVERLAP} between states {'; '.join(pairs)}"
