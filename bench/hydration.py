@@ -91,7 +91,7 @@ def main():
     legs, description = systems.hydration_systems(args.smiles, args.systems or os.path.join(work, "systems"))
     protocols = {
         "solvent": schedules.decoupling_protocol(quick=args.quick),
-        "vacuum": schedules.decoupling_protocol(sterics=[1.0], quick=args.quick),
+        "vacuum": schedules.decoupling_protocol(quick=args.quick, decouple_sterics=False),
     }
     rows = []
     for leg in ("solvent", "vacuum"):

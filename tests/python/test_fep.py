@@ -57,12 +57,12 @@ def stored_energies(folder):
 
 def test_default_schedules_have_the_documented_counts():
     assert len(schedules.decoupling_protocol()["lambda_sterics"]) == 18
-    assert len(schedules.decoupling_protocol(sterics=[1.0])["lambda_sterics"]) == 5
+    assert len(schedules.decoupling_protocol(decouple_sterics=False)["lambda_sterics"]) == 5
     with_restraint = schedules.decoupling_protocol(restraints=[])
     assert len(with_restraint["lambda_restraints"]) == 24
     assert with_restraint["lambda_restraints"][:7] == [0.0, 0.05, 0.1, 0.3, 0.5, 0.75, 1.0]
     assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 12
-    assert len(schedules.decoupling_protocol(sterics=[1.0], quick=True)["lambda_sterics"]) == 5
+    assert len(schedules.decoupling_protocol(quick=True, decouple_sterics=False)["lambda_sterics"]) == 5
     assert len(schedules.decoupling_protocol(restraints=[], quick=True)["lambda_restraints"]) == 16
     protocol = schedules.decoupling_protocol()
     # electrostatics off before sterics start to go
@@ -292,7 +292,7 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     )
     gap["steps"] = 50  # 0.1 ps per iteration: water moves into the decoupled ethanol's place during equilibration
     close = solvent_unit(serial_run, tmp_path / "close", "solvent-close", iterations=iterations)
-    close["protocol"] = schedules.decoupling_protocol([1.0, 0.98], [1.0])
+    close["protocol"] = {"lambda_electrostatics": [1.0, 0.98], "lambda_sterics": [1.0, 1.0]}
     fep.run_unit(gap)
     fep.run_unit(close)
     stuck = json.loads((tmp_path / "gap" / units.PROGRESS).read_text())["no_exchange"]
@@ -322,7 +322,7 @@ def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
         fep.run_unit(spec)
 
 
-def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path):
+def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path, capsys):
     from openmmligand.__main__ import main
     from openmmligand.fep import hydration
 
@@ -341,7 +341,65 @@ def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path):
     assert seen["padding"] == 1.2 and seen["checkpoint_interval"] == 10
     with pytest.raises(LigandError, match="stop here"):
         main(["hydration", "--smiles", "CCO", "--out", str(tmp_path), "--checkpoint-interval", "1"])
-    assert seen["checkpoint_interval"] == 1
+    assert seen["checkpoint_interval"] == 1 and seen["electrostatics"] is None and seen["sterics"] is None
+    with pytest.raises(LigandError, match="stop here"):
+        main(
+            [
+                "hydration",
+                "--smiles",
+                "CCO",
+                "--out",
+                str(tmp_path),
+                "--sterics",
+                "1,0.6,0.3,0",
+                "--electrostatics",
+                "1,0",
+            ]
+        )
+    assert seen["sterics"] == [1.0, 0.6, 0.3, 0.0] and seen["electrostatics"] == [1.0, 0.0]
+    with pytest.raises(SystemExit):
+        main(["hydration", "--smiles", "CCO", "--sterics", "1,half,0"])
+    assert "comma-separated λ values such as 1,0.5,0 expected, not '1,half,0'" in capsys.readouterr().err
+
+
+def test_the_abfe_command_passes_its_schedules(monkeypatch, tmp_path):
+    from openmmligand.__main__ import main
+    from openmmligand.fep import binding
+
+    seen = {}
+
+    def fake(pdb, ligand, out, **options):
+        seen.update(options)
+        raise LigandError("stop here")
+
+    monkeypatch.setattr(binding, "binding_free_energy", fake)
+    command = ["abfe", "--pdb", "x.pdb", "--ligand", "LIG", "--out", str(tmp_path)]
+    with pytest.raises(LigandError, match="stop here"):
+        main(command + ["--restraints", "0,0.02,0.1,1", "--sterics", "0.8,0.4,0"])
+    assert seen["restraints"] == [0.0, 0.02, 0.1, 1.0] and seen["sterics"] == [0.8, 0.4, 0.0]
+    assert seen["electrostatics"] is None
+
+
+@pytest.mark.parametrize(
+    "schedule, message",
+    [
+        (dict(sterics=[1.0, 0.5]), "sterics schedule must end at 0"),
+        (dict(electrostatics=[0.5, 0.0]), "electrostatics schedule must start at 1 and end at 0"),
+        (dict(sterics=[1.0, 0.4, 0.6, 0.0]), "sterics schedule must change monotonically"),
+        (dict(restraints=[0.2, 1.0]), "restraints schedule must start at 0"),
+        (dict(sterics=[1.0]), "sterics schedule needs at least two values"),
+        (dict(electrostatics=[1.0, 1.5, 0.0]), "in \\[0, 1\\]"),
+    ],
+)
+def test_a_schedule_that_stops_short_is_refused_before_anything_is_built(tmp_path, schedule, message):
+    """A schedule that does not reach the decoupled state would give the free energy of another change, silently."""
+    with pytest.raises(LigandError, match=message):
+        if "restraints" in schedule:
+            # an existing file for the PDB: the schedules are checked before it is read
+            fep.binding_free_energy(__file__, "LIG", str(tmp_path / "out"), **schedule)
+        else:
+            fep.hydration_free_energy("CCO", str(tmp_path / "out"), **schedule)
+    assert not (tmp_path / "out").exists()
 
 
 def test_bad_input_is_refused_before_any_run(tmp_path):

@@ -214,6 +214,9 @@ def binding_free_energy(
     iterations: Optional[int] = None,
     steps: Optional[int] = None,
     equilibration_iterations: Optional[int] = None,
+    electrostatics: Optional[Sequence[float]] = None,
+    sterics: Optional[Sequence[float]] = None,
+    restraints: Optional[Sequence[float]] = None,
     platform: str = "CPU",
     platform_properties: Optional[dict] = None,
     seed: int = 1,
@@ -227,11 +230,18 @@ def binding_free_energy(
     summary.txt, report.png). Arguments as for :func:`openmmligand.fep.hydration_free_energy`; ``smiles`` (optional
     for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`), ``anchors`` (six indices) and
     ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) and ``padding`` (nm) as
-    in :func:`binding_systems`. Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid
-    anchors (naming the failed criteria) or a scheduler that does not answer — before the sampling starts."""
+    in :func:`binding_systems`. ``electrostatics``, ``sterics`` (both legs) and ``restraints`` (the complex leg's
+    ``lambda_restraints``, from 0) replace the default schedules (:func:`openmmligand.fep.decoupling_protocol`).
+    Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid anchors (naming the failed
+    criteria), a schedule that does not run from coupled to decoupled or a scheduler that does not answer — before
+    the sampling starts."""
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
     run = run_options(locals())
+    protocols = {
+        "complex": decoupling_protocol(electrostatics, sterics, restraints or [], quick=quick),
+        "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
+    }
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     openmm_platform = openmm.Platform.getPlatformByName(platform)
     legs, description, restraint = binding_systems(
@@ -246,10 +256,6 @@ def binding_free_energy(
         padding=padding,
     )
     correction = restraint.standard_state_correction(TEMPERATURE)
-    protocols = {
-        "complex": decoupling_protocol(restraints=[], quick=quick),
-        "solvent": decoupling_protocol(quick=quick),
-    }
     return run_workflow(
         "absolute binding",
         out,

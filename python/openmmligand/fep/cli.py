@@ -24,6 +24,29 @@ def _add_run_arguments(parser):
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--serial", action="store_true", help="no Dask: run the units in this process")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--electrostatics",
+        type=_schedule,
+        metavar="L,L,...",
+        help="lambda_electrostatics states from 1 to 0 (default 1,0.75,0.5,0.25,0)",
+    )
+    parser.add_argument(
+        "--sterics",
+        type=_schedule,
+        metavar="L,L,...",
+        help="lambda_sterics states down to 0, after the charges are off (default: docs/free-energies.md)",
+    )
+
+
+def _schedule(text):
+    """A λ schedule from the command line: comma-separated numbers (their range and order are checked by
+    :func:`openmmligand.fep.decoupling_protocol`, before anything is built)."""
+    import argparse
+
+    try:
+        return [float(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"comma-separated λ values such as 1,0.5,0 expected, not {text!r}") from None
 
 
 PADDING_HELP = (
@@ -52,6 +75,8 @@ def _run_options(args):
         scheduler=args.scheduler,
         workers=args.workers,
         serial=args.serial,
+        electrostatics=args.electrostatics,
+        sterics=args.sterics,
     )
 
 
@@ -102,6 +127,12 @@ def add_binding_arguments(parser):
     )
     parser.add_argument("--padding", type=float, default=1.0, help=PADDING_HELP)
     _add_run_arguments(parser)
+    parser.add_argument(
+        "--restraints",
+        type=_schedule,
+        metavar="L,L,...",
+        help="lambda_restraints states of the complex leg from 0 (default 0,0.05,0.1,0.3,0.5,0.75,1)",
+    )
 
 
 def run_binding(args):
@@ -131,6 +162,7 @@ def run_binding(args):
         anchors=anchors,
         receptor_molecules=receptor_molecules,
         padding=args.padding,
+        restraints=args.restraints,
         **_run_options(args),
     )
     return _report(summary, out)

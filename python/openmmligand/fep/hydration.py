@@ -61,18 +61,21 @@ def hydration_free_energy(
     separate units. Execution: ``serial`` in this process; else Dask (``scheduler`` address or a LocalCluster
     of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm.
     ``checkpoint_interval``: replica-exchange iterations (equilibration's too) between checkpoints, at most what a
-    killed unit redoes. Raises LigandError for a SMILES that cannot be parsed or typed, a scheduler that does not
-    answer, a checkpoint interval below 1, or a checkpoint that cannot be read — before any long run where it can.
+    killed unit redoes. ``electrostatics`` and ``sterics`` (λ values from coupled to decoupled) replace the default
+    schedules (:func:`openmmligand.fep.decoupling_protocol`; the vacuum leg takes the electrostatics only). Raises
+    LigandError for a SMILES that cannot be parsed or typed, a schedule that does not run from coupled to decoupled,
+    a scheduler that does not answer, a checkpoint interval below 1, or a checkpoint that cannot be read — before any
+    long run where it can.
     """
     run = run_options(locals())
+    protocols = {
+        "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
+        "vacuum": decoupling_protocol(electrostatics, quick=quick, decouple_sterics=False),
+    }
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
     )
-    protocols = {
-        "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
-        "vacuum": decoupling_protocol(electrostatics, [1.0], quick=quick),
-    }
     return run_workflow(
         "hydration", out, legs, protocols, {"solvent": PRESSURE}, lengths, repeats, description, combine_hydration, run
     )

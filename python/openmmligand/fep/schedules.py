@@ -22,6 +22,8 @@ diol; a drug's charges (amprenavir's sulfonamide, carbamate, aniline) cost sever
 
 from typing import Dict, List, Optional, Sequence
 
+from ..errors import LigandError
+
 ELECTROSTATICS = [1.0, 0.75, 0.5, 0.25, 0.0]
 STERICS = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.1, 0.05, 0.0]
 RESTRAINTS = [0.0, 0.05, 0.1, 0.3, 0.5, 0.75, 1.0]
@@ -30,10 +32,24 @@ QUICK_STERICS = [1.0, 0.9, 0.75, 0.5, 0.35, 0.2, 0.1, 0.0]
 QUICK_RESTRAINTS = [0.0, 0.05, 0.2, 0.5, 1.0]
 
 
-def _check(values: Sequence[float], name: str) -> List[float]:
-    values = [float(v) for v in values]
+def _check(values: Sequence[float], name: str, first: Optional[float], last: Optional[float]) -> List[float]:
+    """The schedule as floats; LigandError unless it has two values or more, each in [0, 1], strictly monotonic,
+    from ``first`` (if given) to ``last`` (if given). A schedule that stopped short of its end state would give the
+    free energy of another change, silently."""
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise LigandError(f"the {name} schedule takes numbers, not {list(values)!r}") from None
     if len(values) < 2 or any(not 0.0 <= v <= 1.0 for v in values):
-        raise ValueError(f"the {name} schedule needs at least two values, each in [0, 1]: {values}")
+        raise LigandError(f"the {name} schedule needs at least two values, each in [0, 1]: {values}")
+    if (first is not None and values[0] != first) or (last is not None and values[-1] != last):
+        ends = " and ".join(
+            f"{where} at {value:g}" for where, value in (("start", first), ("end", last)) if value is not None
+        )
+        raise LigandError(f"the {name} schedule must {ends}: {values}")
+    steps = [b - a for a, b in zip(values, values[1:])]
+    if not (all(step < 0 for step in steps) or all(step > 0 for step in steps)):
+        raise LigandError(f"the {name} schedule must change monotonically, each state a step on: {values}")
     return values
 
 
@@ -42,26 +58,31 @@ def decoupling_protocol(
     sterics: Optional[Sequence[float]] = None,
     restraints: Optional[Sequence[float]] = None,
     quick: bool = False,
+    decouple_sterics: bool = True,
 ) -> Dict[str, List[float]]:
     """The states of a leg that takes the ligand from coupled to decoupled.
 
-    ``electrostatics`` (1 -> 0, sterics at 1) and then ``sterics`` (1 -> 0, charges off); ``restraints``, when
-    given (or ``[]`` for the default), first switch a restraint on (0 -> 1) with the ligand coupled, and it stays
-    on. ``sterics=[1.0]`` (or ``[]``) leaves sterics out (the vacuum leg). Defaults as in the module text.
+    ``electrostatics`` (from 1 to 0, sterics at 1) and then ``sterics`` (to 0, charges off); ``restraints``, when
+    given (or ``[]`` for the default), first switch a restraint on (from 0, to 1) with the ligand coupled, and it
+    stays on. ``None`` or ``[]``: the default schedule (module text). ``decouple_sterics=False`` leaves sterics out
+    (the vacuum leg). Raises LigandError for a schedule that is not monotonic in [0, 1] between those ends.
     """
     electrostatics = _check(
-        electrostatics if electrostatics else (QUICK_ELECTROSTATICS if quick else ELECTROSTATICS), "electrostatics"
+        electrostatics if electrostatics else (QUICK_ELECTROSTATICS if quick else ELECTROSTATICS),
+        "electrostatics",
+        1.0,
+        0.0,
     )
     protocol = {"lambda_electrostatics": list(electrostatics), "lambda_sterics": [1.0] * len(electrostatics)}
-    if sterics is None:
-        sterics = QUICK_STERICS if quick else STERICS
-    if sterics and list(sterics) != [1.0]:
-        sterics = _check(sterics, "sterics")
+    if decouple_sterics:
+        sterics = _check(sterics if sterics else (QUICK_STERICS if quick else STERICS), "sterics", None, 0.0)
         tail = sterics[1:] if sterics[0] == 1.0 else sterics
         protocol["lambda_electrostatics"] += [electrostatics[-1]] * len(tail)
         protocol["lambda_sterics"] += tail
     if restraints is not None:
-        restraints = _check(restraints if restraints else (QUICK_RESTRAINTS if quick else RESTRAINTS), "restraints")
+        restraints = _check(
+            restraints if restraints else (QUICK_RESTRAINTS if quick else RESTRAINTS), "restraints", 0.0, None
+        )
         head = restraints[:-1] if restraints[-1] == 1.0 else restraints
         count = len(protocol["lambda_sterics"])
         protocol = {

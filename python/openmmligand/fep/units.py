@@ -165,7 +165,7 @@ def stuck_neighbours(reporter, protocol, iteration):
                     "proposed": tried,
                     "text": f"no replica exchange accepted between states {i} and {i + 1} ({changes}) in {iteration} "
                     f"iterations ({tried} swaps proposed): the schedule has a gap there and MBAR will report little "
-                    "or no overlap; stop and add states there (or sample much longer)",
+                    "or no overlap; stop and add states there (--electrostatics, --sterics, --restraints) or sample much longer",
                 }
             )
     return stuck
