@@ -24,18 +24,28 @@ def _add_run_arguments(parser):
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--serial", action="store_true", help="no Dask: run the units in this process")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--electrostatics",
-        type=_schedule,
-        metavar="L,L,...",
-        help="lambda_electrostatics states from 1 to 0 (default 1,0.75,0.5,0.25,0)",
-    )
-    parser.add_argument(
-        "--sterics",
-        type=_schedule,
-        metavar="L,L,...",
-        help="lambda_sterics states down to 0, after the charges are off (default: docs/free-energies.md)",
-    )
+    _add_schedule_arguments(parser, ("electrostatics", "sterics"))
+
+
+def _add_schedule_arguments(parser, names):
+    """The λ schedule options ``names`` (electrostatics, sterics, restraints), their defaults from
+    :mod:`openmmligand.fep.schedules`."""
+    from . import schedules
+
+    def values(schedule):
+        return ",".join(f"{value:g}" for value in schedule)
+
+    what = {
+        "electrostatics": ("lambda_electrostatics states from 1 to 0", schedules.ELECTROSTATICS, None),
+        "sterics": ("lambda_sterics states down to 0, charges off", schedules.STERICS, schedules.QUICK_STERICS),
+        "restraints": ("lambda_restraints states from 0", schedules.RESTRAINTS, schedules.QUICK_RESTRAINTS),
+    }
+    for name in names:
+        text, default, quick = what[name]
+        quick = f"; --quick {values(quick)}" if quick and quick != default else ""
+        parser.add_argument(
+            f"--{name}", type=_schedule, metavar="L,L,...", help=f"{text} (default {values(default)}{quick})"
+        )
 
 
 def _schedule(text):
@@ -127,12 +137,7 @@ def add_binding_arguments(parser):
     )
     parser.add_argument("--padding", type=float, default=1.0, help=PADDING_HELP)
     _add_run_arguments(parser)
-    parser.add_argument(
-        "--restraints",
-        type=_schedule,
-        metavar="L,L,...",
-        help="lambda_restraints states of the complex leg from 0 (default 0,0.05,0.1,0.3,0.5,0.75,1)",
-    )
+    _add_schedule_arguments(parser, ("restraints",))
 
 
 def run_binding(args):
