@@ -89,10 +89,7 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-hydration-")
     legs, description = systems.hydration_systems(args.smiles, args.systems or os.path.join(work, "systems"))
-    protocols = {
-        "solvent": schedules.decoupling_protocol(quick=args.quick),
-        "vacuum": schedules.decoupling_protocol(quick=args.quick, decouple_sterics=False),
-    }
+    protocols = schedules.hydration_protocols(quick=args.quick)
     rows = []
     for leg in ("solvent", "vacuum"):
         pressure = 1.0 if leg == "solvent" else None

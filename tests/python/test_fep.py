@@ -64,6 +64,16 @@ def test_default_schedules_have_the_documented_counts():
     assert len(schedules.decoupling_protocol(quick=True)["lambda_sterics"]) == 12
     assert len(schedules.decoupling_protocol(quick=True, decouple_sterics=False)["lambda_sterics"]) == 5
     assert len(schedules.decoupling_protocol(restraints=[], quick=True)["lambda_restraints"]) == 16
+    counts = {
+        quick: {leg: len(p["lambda_sterics"]) for leg, p in schedules.binding_protocols(quick=quick).items()}
+        for quick in (False, True)
+    }
+    assert counts == {False: {"complex": 26, "solvent": 20}, True: {"complex": 24, "solvent": 20}}
+    hydration = schedules.hydration_protocols(quick=True)
+    assert {leg: len(p["lambda_sterics"]) for leg, p in hydration.items()} == {"solvent": 12, "vacuum": 5}
+    # a drug in a pocket: steps of 0.05 from 0.5 down (amprenavir in HIV-1 protease, docs/free-energies.md)
+    sterics = schedules.binding_protocols(quick=True)["complex"]["lambda_sterics"]
+    assert all(a - b <= 0.05 + 1e-12 for a, b in zip(sterics, sterics[1:]) if a <= 0.5)
     protocol = schedules.decoupling_protocol()
     # electrostatics off before sterics start to go
     assert all(e == 0.0 for e, s in zip(protocol["lambda_electrostatics"], protocol["lambda_sterics"]) if s < 1.0)
@@ -73,14 +83,14 @@ def test_default_schedules_have_the_documented_counts():
 
 def test_the_plan_names_states_atoms_and_lengths():
     protocols = {
-        "complex": schedules.decoupling_protocol(restraints=[], quick=True),
+        "complex": schedules.binding_protocols(quick=True)["complex"],
         "solvent": {"lambda_sterics": [1, 0]},
     }
     lengths = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
     text = pipeline.plan_text(
         "absolute binding", protocols, lengths, 1, "CPU", "/x", {"smiles": "CCO", "complex_atoms": 35006}
     )
-    assert "absolute binding of CCO: complex 16 states (35,006 atoms), solvent 2 states; 1 repeat(s)" in text
+    assert "absolute binding of CCO: complex 24 states (35,006 atoms), solvent 2 states; 1 repeat(s)" in text
     assert "10 equilibration + 50 production iterations of 250 steps (2 fs); platform CPU; output /x" in text
 
 

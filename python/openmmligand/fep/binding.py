@@ -8,10 +8,10 @@
 Thermodynamic cycle (ΔG_bind for P + L -> PL at 1 M):
 
     complex:  PL, ligand coupled, restraint off -> restraint on (lambda_restraints 0 -> 1), then electrostatics
-              and sterics off (24 states; quick 16)                                          ΔG_complex
+              and sterics off (26 states; quick 24)                                          ΔG_complex
     release:  the decoupled ligand's Boresch restraint released into V° = 1.66 nm³ (1 M), analytic or numerical
               (openmmligand.fep.restraints)                                                  ΔG_restraint
-    solvent:  L in water, coupled -> decoupled (18 states; quick 12)                         ΔG_solvent
+    solvent:  L in water, coupled -> decoupled (20 states, quick too)                        ΔG_solvent
 
     ΔG_bind = −ΔG_complex − ΔG_restraint + ΔG_solvent
 
@@ -37,7 +37,7 @@ from ..errors import LigandError
 from .analysis import summarize_repeats
 from .pipeline import run_options, run_workflow, start_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
-from .schedules import decoupling_protocol
+from .schedules import binding_protocols
 from .systems import _save, ligand_in_water, saved_legs
 from .units import PRESSURE, TEMPERATURE
 
@@ -231,17 +231,14 @@ def binding_free_energy(
     for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`), ``anchors`` (six indices) and
     ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) and ``padding`` (nm) as
     in :func:`binding_systems`. ``electrostatics``, ``sterics`` (both legs) and ``restraints`` (the complex leg's
-    ``lambda_restraints``, from 0) replace the default schedules (:func:`openmmligand.fep.decoupling_protocol`).
+    ``lambda_restraints``, from 0) replace the default schedules (:func:`openmmligand.fep.schedules.binding_protocols`).
     Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid anchors (naming the failed
     criteria), a schedule that does not run from coupled to decoupled or a scheduler that does not answer — before
     the sampling starts."""
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
     run = run_options(locals())
-    protocols = {
-        "complex": decoupling_protocol(electrostatics, sterics, restraints or [], quick=quick),
-        "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
-    }
+    protocols = binding_protocols(electrostatics, sterics, restraints, quick)
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     openmm_platform = openmm.Platform.getPlatformByName(platform)
     legs, description, restraint = binding_systems(

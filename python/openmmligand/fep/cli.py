@@ -24,24 +24,24 @@ def _add_run_arguments(parser):
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--serial", action="store_true", help="no Dask: run the units in this process")
     parser.add_argument("--seed", type=int, default=1)
-    _add_schedule_arguments(parser, ("electrostatics", "sterics"))
 
 
-def _add_schedule_arguments(parser, names):
-    """The λ schedule options ``names`` (electrostatics, sterics, restraints), their defaults from
+def _add_schedule_arguments(parser, binding):
+    """The λ schedule options of the hydration (``binding`` False) or abfe command, their defaults from
     :mod:`openmmligand.fep.schedules`."""
     from . import schedules
 
     def values(schedule):
         return ",".join(f"{value:g}" for value in schedule)
 
+    sterics = (schedules.BINDING_STERICS,) * 2 if binding else (schedules.STERICS, schedules.QUICK_STERICS)
     what = {
         "electrostatics": ("lambda_electrostatics states from 1 to 0", schedules.ELECTROSTATICS, None),
-        "sterics": ("lambda_sterics states down to 0, charges off", schedules.STERICS, schedules.QUICK_STERICS),
-        "restraints": ("lambda_restraints states from 0", schedules.RESTRAINTS, schedules.QUICK_RESTRAINTS),
+        "sterics": ("lambda_sterics states down to 0, charges off", *sterics),
     }
-    for name in names:
-        text, default, quick = what[name]
+    if binding:
+        what["restraints"] = ("lambda_restraints states from 0", schedules.RESTRAINTS, schedules.QUICK_RESTRAINTS)
+    for name, (text, default, quick) in what.items():
         quick = f"; --quick {values(quick)}" if quick and quick != default else ""
         parser.add_argument(
             f"--{name}", type=_schedule, metavar="L,L,...", help=f"{text} (default {values(default)}{quick})"
@@ -105,6 +105,7 @@ def add_arguments(parser):
     parser.add_argument("--force-field", default="gaff2", choices=["gaff2", "gaff"], help="GAFF version (gaff: 1.x)")
     parser.add_argument("--padding", type=float, default=1.2, help=PADDING_HELP)
     _add_run_arguments(parser)
+    _add_schedule_arguments(parser, binding=False)
 
 
 def run(args):
@@ -137,7 +138,7 @@ def add_binding_arguments(parser):
     )
     parser.add_argument("--padding", type=float, default=1.0, help=PADDING_HELP)
     _add_run_arguments(parser)
-    _add_schedule_arguments(parser, ("restraints",))
+    _add_schedule_arguments(parser, binding=True)
 
 
 def run_binding(args):

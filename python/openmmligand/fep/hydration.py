@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 
 from .analysis import combine_hydration
 from .pipeline import run_options, run_workflow, start_workflow
-from .schedules import decoupling_protocol
+from .schedules import hydration_protocols
 from .systems import hydration_systems
 from .units import PRESSURE
 
@@ -62,16 +62,13 @@ def hydration_free_energy(
     of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm.
     ``checkpoint_interval``: replica-exchange iterations (equilibration's too) between checkpoints, at most what a
     killed unit redoes. ``electrostatics`` and ``sterics`` (λ values from coupled to decoupled) replace the default
-    schedules (:func:`openmmligand.fep.decoupling_protocol`; the vacuum leg takes the electrostatics only). Raises
+    schedules (:func:`openmmligand.fep.schedules.hydration_protocols`; the vacuum leg takes the electrostatics only). Raises
     LigandError for a SMILES that cannot be parsed or typed, a schedule that does not run from coupled to decoupled,
     a scheduler that does not answer, a checkpoint interval below 1, or a checkpoint that cannot be read — before any
     long run where it can.
     """
     run = run_options(locals())
-    protocols = {
-        "solvent": decoupling_protocol(electrostatics, sterics, quick=quick),
-        "vacuum": decoupling_protocol(electrostatics, quick=quick, decouple_sterics=False),
-    }
+    protocols = hydration_protocols(electrostatics, sterics, quick)
     out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
