@@ -289,6 +289,7 @@ def _resumed_sampler(spec):
             f"delete {spec.folder} to run this unit again from the start"
         ) from None
     sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
+    sampler._have_displayed_citations_before = True  # as for a new sampler: once per run, in the docs
     return sampler
 
 
