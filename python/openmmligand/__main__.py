@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""Command line: ``openmm-ligand demo|hydration|abfe [options]`` (also ``python -m openmmligand ...``)."""
+"""Command line: ``openmm-ligand demo|hydration|abfe|status [options]`` (also ``python -m openmmligand ...``)."""
 
 import argparse
 import sys
@@ -30,6 +30,9 @@ def main(argv=None):
             "abfe", help="absolute binding free energy of a ligand in a PDB complex (Boresch restraint)"
         )
     )
+    fep_cli.add_status_arguments(
+        commands.add_parser("status", help="what a hydration or abfe run has done so far (its output folder)")
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -38,6 +41,8 @@ def main(argv=None):
             return fep_cli.run(args)
         if args.command == "abfe":
             return fep_cli.run_binding(args)
+        if args.command == "status":
+            return fep_cli.run_status(args)
     except LigandError as error:
         if argv is not None:
             raise

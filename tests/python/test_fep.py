@@ -294,7 +294,7 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     iterations = units.NO_EXCHANGE_AFTER
     gap = solvent_unit(
         serial_run,
-        tmp_path / "gap",
+        tmp_path / "run" / "units" / "solvent-gap",
         "solvent-gap",
         iterations=iterations,
         equilibration_iterations=2,
@@ -305,7 +305,7 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     close["protocol"] = {"lambda_electrostatics": [1.0, 0.98], "lambda_sterics": [1.0, 1.0]}
     fep.run_unit(gap)
     fep.run_unit(close)
-    stuck = json.loads((tmp_path / "gap" / units.PROGRESS).read_text())["no_exchange"]
+    stuck = json.loads((tmp_path / "run" / "units" / "solvent-gap" / units.PROGRESS).read_text())["no_exchange"]
     sterics_gap = [entry for entry in stuck if entry["states"] == [1, 2]]
     assert sterics_gap and sterics_gap[0]["changes"] == "lambda_sterics 1 -> 0" and sterics_gap[0]["proposed"] > 0
     assert json.loads((tmp_path / "close" / units.PROGRESS).read_text())["no_exchange"] == []
@@ -318,6 +318,23 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     assert f"replica-exchange iterations (equilibration + production): {total}/{total}" in said
     assert said.count("warning: solvent-gap: no replica exchange accepted between states 1 and 2") == 1
     assert "solvent-close" not in said
+    # openmm-ligand status: the same warning, and where the unit stands
+    os.remove(tmp_path / "run" / "units" / "solvent-gap" / "result.json")  # as if it were still running
+    status = pipeline.status_text(str(tmp_path / "run"))
+    assert f"solvent-gap: 3 states, equilibration 2/2, production {iterations}/{iterations}" in status
+    assert "  warning: no replica exchange accepted between states 1 and 2 (lambda_sterics 1 -> 0)" in status
+
+
+def test_status_reports_a_finished_run_and_refuses_a_folder_without_units(serial_run, tmp_path):
+    from openmmligand.__main__ import main
+
+    folder, summary = serial_run
+    status = pipeline.status_text(str(folder))
+    for unit in summary["units"]:
+        assert f"{unit['unit']}: finished, 3 iterations, ΔG {unit['delta_g_kcal']:+.2f}" in status
+    assert f"dG = {summary['result']['dG_kcal']:+.2f}" in status
+    with pytest.raises(LigandError, match="holds no free-energy units"):
+        main(["status", str(tmp_path)])
 
 
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):

@@ -172,3 +172,16 @@ def run_binding(args):
         **_run_options(args),
     )
     return _report(summary, out)
+
+
+def add_status_arguments(parser):
+    """The status command's options."""
+    parser.add_argument("out", help="the output folder of a hydration or abfe run (running, stopped or finished)")
+
+
+def run_status(args):
+    """Print what the run in ``args.out`` has done. Returns the exit status."""
+    from .pipeline import status_text
+
+    print(status_text(args.out))
+    return 0

@@ -2,6 +2,7 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """What the hydration and binding workflows share: run lengths, units from legs, running them with a progress bar."""
 
+import glob
 import json
 import os
 import sys
@@ -9,7 +10,7 @@ import threading
 import time
 
 from ..errors import LigandError
-from .report import min_neighbour_overlap, write_report
+from .report import min_neighbour_overlap, text_table, write_report
 from .runner import run_units
 from . import units
 from .units import PRESSURE, TEMPERATURE, UnitSpec
@@ -122,6 +123,50 @@ def no_exchange_warnings(specs):
             continue
         warnings += [(spec["name"], tuple(entry["states"]), entry["text"]) for entry in stuck]
     return warnings
+
+
+def _read_json(path):
+    try:
+        with open(path) as stream:
+            return json.load(stream)
+    except (OSError, ValueError):
+        return None
+
+
+def status_text(out):
+    """What the run in folder ``out`` has done, unit by unit (equilibration and production iterations, finished
+    legs' ΔG, the warnings of states that never exchange) and its result if it has one: what ``openmm-ligand
+    status`` prints, for a run going on elsewhere (another terminal, a cluster) or stopped. Raises LigandError if
+    ``out`` holds no units."""
+    folders = sorted(glob.glob(os.path.join(out, "units", "*", units.STORAGE_SPEC)))
+    if not folders:
+        raise LigandError(f"{out} holds no free-energy units (no units/*/{units.STORAGE_SPEC})")
+    lines = []
+    for record in folders:
+        folder = os.path.dirname(record)
+        name = os.path.basename(folder)
+        spec = _read_json(record) or {}
+        result = _read_json(os.path.join(folder, "result.json"))
+        if result:
+            lines.append(
+                f"{name}: finished, {result['iterations']} iterations, ΔG {result['delta_g_kcal']:+.2f} +- "
+                f"{result['d_delta_g_kcal']:.2f} kcal/mol (coupled -> decoupled), min. neighbour overlap "
+                f"{min_neighbour_overlap(result['overlap_matrix']):.3f}"
+            )
+            continue
+        equilibration = _read_json(os.path.join(folder, units.EQUILIBRATION)) or {}
+        progress = _read_json(os.path.join(folder, units.PROGRESS)) or {}
+        states = len(next(iter(spec.get("protocol", {"": []}).values())))
+        lines.append(
+            f"{name}: {states} states, equilibration {equilibration.get('done', 0)}/"
+            f"{spec.get('equilibration_iterations', '?')}, production {progress.get('iteration', 0)}/"
+            f"{progress.get('of', spec.get('iterations', '?'))}"
+        )
+        lines += [f"  warning: {entry['text']}" for entry in progress.get("no_exchange", [])]
+    summary = _read_json(os.path.join(out, "summary.json"))
+    if summary:
+        lines.append(text_table(summary))
+    return "\n".join(lines)
 
 
 def _watch(folder, specs, stop):
