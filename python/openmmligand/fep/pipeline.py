@@ -97,17 +97,22 @@ def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
     return specs
 
 
+def _read_json(path):
+    """A unit's JSON file, or None where it is not (yet) there; written atomically, so never half a file."""
+    try:
+        with open(path) as stream:
+            return json.load(stream)
+    except (OSError, ValueError):
+        return None
+
+
 def iterations_done(specs):
     """Replica-exchange iterations done over the units, equilibration and production, from the files the units
     write (equilibration.json, progress.json)."""
     done = 0
     for spec in specs:
         for name, key in ((units.EQUILIBRATION, "done"), (units.PROGRESS, "iteration")):
-            try:
-                with open(os.path.join(spec["folder"], name)) as stream:
-                    done += json.load(stream)[key]
-            except (OSError, ValueError, KeyError):
-                pass
+            done += (_read_json(os.path.join(spec["folder"], name)) or {}).get(key, 0)
     return done
 
 
@@ -116,21 +121,9 @@ def no_exchange_warnings(specs):
     :func:`openmmligand.fep.units.stuck_neighbours`), as (unit, states, text)."""
     warnings = []
     for spec in specs:
-        try:
-            with open(os.path.join(spec["folder"], units.PROGRESS)) as stream:
-                stuck = json.load(stream).get("no_exchange", [])
-        except (OSError, ValueError):
-            continue
+        stuck = (_read_json(os.path.join(spec["folder"], units.PROGRESS)) or {}).get("no_exchange", [])
         warnings += [(spec["name"], tuple(entry["states"]), entry["text"]) for entry in stuck]
     return warnings
-
-
-def _read_json(path):
-    try:
-        with open(path) as stream:
-            return json.load(stream)
-    except (OSError, ValueError):
-        return None
 
 
 def status_text(out):
