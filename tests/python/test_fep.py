@@ -153,11 +153,12 @@ def test_rerun_reads_back_and_recomputes_nothing(serial_run):
     assert {p: os.path.getmtime(p) for p in folder.glob("units/*/leg.nc")} == stamps
 
 
-def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path):
+def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path, capsys):
     """Rerunning into an output folder: other settings (here the schedule) are refused, naming what differs, instead
     of reading back results of another protocol; fewer iterations than were run are refused; more iterations go on
     from the storage's last checkpoint (it used to loop forever: openmmtools' run() stops at the iterations the
-    storage was made with), and the longer run's first iterations are the shorter run's."""
+    storage was made with), and the longer run's first iterations are the shorter run's; resuming prints no
+    citation banner for each unit."""
     import shutil
 
     tiny = dict(TINY, checkpoint_interval=1)
@@ -168,7 +169,9 @@ def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path
         fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, sterics=[1.0, 0.7, 0.3, 0.0]))
     with pytest.raises(LigandError, match="has run 3 iterations already"):
         fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, iterations=2))
+    capsys.readouterr()
     longer = fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, iterations=5))
+    assert "Please cite" not in capsys.readouterr().out  # openmmtools' banner: once per run, in the docs
     for unit in longer["units"]:
         assert unit["iterations"] == 5 and unit["resumed_from_iteration"] == 3
     before, _ = stored_energies(folder / "units" / "solvent-repeat0")

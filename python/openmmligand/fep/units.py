@@ -281,6 +281,8 @@ def _equilibrate(sampler, spec):
 def _resumed_sampler(spec):
     from ..samplers import ReplicaExchangeSampler
 
+    silence = ReplicaExchangeSampler._global_citation_silence
+    ReplicaExchangeSampler._global_citation_silence = True  # from_storage prints openmmtools' citations itself
     try:
         sampler = ReplicaExchangeSampler.from_storage(_open_reporter(spec, None))
     except Exception as error:
@@ -288,6 +290,8 @@ def _resumed_sampler(spec):
             f"the checkpoint of unit {spec.name} ({spec.storage}) cannot be read ({type(error).__name__}: {error}); "
             f"delete {spec.folder} to run this unit again from the start"
         ) from None
+    finally:
+        ReplicaExchangeSampler._global_citation_silence = silence
     sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
     sampler._have_displayed_citations_before = True  # as for a new sampler: once per run, in the docs
     return sampler
