@@ -338,6 +338,11 @@ def test_status_reports_a_finished_run_and_refuses_a_folder_without_units(serial
     assert f"dG = {summary['result']['dG_kcal']:+.2f}" in status
     with pytest.raises(LigandError, match="holds no free-energy units"):
         main(["status", str(tmp_path)])
+    (tmp_path / "units").mkdir()  # a run stopped before its second unit started: that unit is listed too
+    shutil.copytree(folder / "units" / "solvent-repeat0", tmp_path / "units" / "solvent-repeat0")
+    shutil.copy(folder / pipeline.PLAN, tmp_path)
+    status = pipeline.status_text(str(tmp_path)).splitlines()
+    assert status[0].startswith("solvent-repeat0: finished") and status[1] == "vacuum-repeat0: not started"
 
 
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):

@@ -78,6 +78,9 @@ def check_scheduler(scheduler, serial):
         client.close()
 
 
+PLAN = "units.json"  # the run's units by name, written before any runs: status lists those not started yet
+
+
 def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
     """One UnitSpec (as JSON) per leg and repeat, folders under ``out/units``; ``options`` go to UnitSpec."""
     specs = []
@@ -127,18 +130,24 @@ def no_exchange_warnings(specs):
 
 
 def status_text(out):
-    """What the run in folder ``out`` has done, unit by unit (equilibration and production iterations, finished
-    legs' ΔG, the warnings of states that never exchange) and its result if it has one: what ``openmm-ligand
-    status`` prints, for a run going on elsewhere (another terminal, a cluster) or stopped. Raises LigandError if
-    ``out`` holds no units."""
-    folders = sorted(glob.glob(os.path.join(out, "units", "*", units.STORAGE_SPEC)))
-    if not folders:
-        raise LigandError(f"{out} holds no free-energy units (no units/*/{units.STORAGE_SPEC})")
+    """What the run in folder ``out`` has done, unit by unit (not started; equilibration and production
+    iterations; finished legs' ΔG; the warnings of states that never exchange) and its result if it has one: what
+    ``openmm-ligand status`` prints, for a run going on elsewhere (another terminal, a cluster) or stopped. Raises
+    LigandError if ``out`` holds no units."""
+    started = {
+        os.path.basename(os.path.dirname(record)): record
+        for record in glob.glob(os.path.join(out, "units", "*", units.STORAGE_SPEC))
+    }
+    planned = (_read_json(os.path.join(out, PLAN)) or {}).get("units", [])
+    if not started and not planned:
+        raise LigandError(f"{out} holds no free-energy units (no {PLAN}, no units/*/{units.STORAGE_SPEC})")
     lines = []
-    for record in folders:
-        folder = os.path.dirname(record)
-        name = os.path.basename(folder)
-        spec = _read_json(record) or {}
+    for name in planned + sorted(set(started) - set(planned)):
+        if name not in started:
+            lines.append(f"{name}: not started")
+            continue
+        folder = os.path.dirname(started[name])
+        spec = _read_json(started[name]) or {}
         result = _read_json(os.path.join(folder, "result.json"))
         if result:
             lines.append(
@@ -248,6 +257,7 @@ def run_workflow(kind, out, legs, protocols, pressures, lengths, repeats, descri
     the summary."""
     options = {k: run[k] for k in ("platform", "platform_properties", "seed", "checkpoint_interval")}
     specs = make_specs(out, legs, protocols, lengths, repeats, pressures, **options)
+    units.write_json(os.path.join(out, PLAN), {"units": [spec["name"] for spec in specs]})
     if run["progress_bar"]:
         print(plan_text(kind, protocols, lengths, repeats, run["platform"], out, description), flush=True)
     results, by_key, seconds = run_with_progress(
