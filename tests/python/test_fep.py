@@ -284,7 +284,8 @@ def test_a_unit_killed_while_equilibrating_resumes_its_equilibration(serial_run,
     result = fep.run_unit(spec)
     assert propagations == [0, 0, 1, 2]  # two equilibration iterations (at iteration 0), then production 1 and 2
     assert result["resumed_from_iteration"] == 0 and result["iterations"] == 2
-    assert json.loads((tmp_path / "unit" / "equilibration.json").read_text()) == {"done": 3, "of": 3}
+    equilibration = json.loads((tmp_path / "unit" / "equilibration.json").read_text())
+    assert equilibration["done"] == 3 and equilibration["of"] == 3 and equilibration["seconds_per_iteration"] > 0
     assert pipeline.iterations_done([spec]) == 3 + 2  # what the progress bar shows: equilibration + production
 
 
@@ -328,7 +329,9 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     assert "  warning: no replica exchange accepted between states 1 and 2 (lambda_sterics 1 -> 0)" in status
 
 
-def test_status_reports_a_finished_run_and_refuses_a_folder_without_units(serial_run, tmp_path):
+def test_status_reports_runs_finished_under_way_and_not_started_and_refuses_a_folder_without_units(
+    serial_run, tmp_path
+):
     from openmmligand.__main__ import main
 
     folder, summary = serial_run
@@ -343,6 +346,13 @@ def test_status_reports_a_finished_run_and_refuses_a_folder_without_units(serial
     shutil.copy(folder / pipeline.PLAN, tmp_path)
     status = pipeline.status_text(str(tmp_path)).splitlines()
     assert status[0].startswith("solvent-repeat0: finished") and status[1] == "vacuum-repeat0: not started"
+    # under way: the time left at the last checkpoint's pace, which the unit recorded
+    unit = tmp_path / "units" / "solvent-repeat0"
+    assert json.loads((unit / "progress.json").read_text())["seconds_per_iteration"] > 0
+    (unit / "result.json").unlink()
+    (unit / "progress.json").write_text(json.dumps({"iteration": 1, "of": 3, "seconds_per_iteration": 90.0}))
+    status = pipeline.status_text(str(tmp_path)).splitlines()
+    assert status[0].endswith(", production 1/3, 1.5 min per iteration, about 3 min left")
 
 
 def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):

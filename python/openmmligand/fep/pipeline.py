@@ -162,13 +162,28 @@ def status_text(out):
         lines.append(
             f"{name}: {states} states, equilibration {equilibration.get('done', 0)}/"
             f"{spec.get('equilibration_iterations', '?')}, production {progress.get('iteration', 0)}/"
-            f"{progress.get('of', spec.get('iterations', '?'))}"
+            f"{progress.get('of', spec.get('iterations', '?'))}{_time_left(equilibration, progress, spec)}"
         )
         lines += [f"  warning: {entry['text']}" for entry in progress.get("no_exchange", [])]
     summary = _read_json(os.path.join(out, "summary.json"))
     if summary:
         lines.append(text_table(summary))
     return "\n".join(lines)
+
+
+def _time_left(equilibration, progress, spec):
+    """The time-left part of a unit's status line, such as ", 6.5 min per iteration, about 1 h 50 min left": the
+    iterations the unit has left at the pace of its last checkpoint (equilibration's until production has one);
+    empty where neither is known or nothing is left."""
+    pace = progress.get("seconds_per_iteration") or equilibration.get("seconds_per_iteration")
+    left = spec.get("equilibration_iterations", 0) - equilibration.get("done", 0)
+    left += progress.get("of", spec.get("iterations", 0)) - progress.get("iteration", 0)
+    if not pace or left <= 0:
+        return ""
+    minutes = max(1, round(pace * left / 60))
+    duration = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    each = f"{pace / 60:.1f} min" if pace >= 60 else f"{pace:.0f} s"
+    return f", {each} per iteration, about {duration} left"
 
 
 def _watch(folder, specs, stop):

@@ -270,12 +270,21 @@ def _equilibrate(sampler, spec):
     done = _equilibration_done(spec)
     while done < spec.equilibration_iterations:
         chunk = min(spec.checkpoint_interval, spec.equilibration_iterations - done)
+        started = time.perf_counter()
         sampler.equilibrate(chunk)  # stores the sampler states (positions, velocities, box) at iteration 0
         reporter = sampler._reporter
         reporter.write_replica_thermodynamic_states(sampler._replica_thermodynamic_states, sampler.iteration)
         reporter.sync()
         done += chunk
-        write_json(os.path.join(spec.folder, EQUILIBRATION), {"done": done, "of": spec.equilibration_iterations})
+        pace = _seconds_per_iteration(started, chunk)
+        write_json(
+            os.path.join(spec.folder, EQUILIBRATION), {"done": done, "of": spec.equilibration_iterations, **pace}
+        )
+
+
+def _seconds_per_iteration(started, iterations):
+    """The pace of the chunk just run, for the time-left estimate of ``openmm-ligand status``."""
+    return {"seconds_per_iteration": round((time.perf_counter() - started) / iterations, 2)}
 
 
 def _resumed_sampler(spec):
@@ -326,8 +335,10 @@ def run_unit(spec_json: dict) -> dict:
     warned = set()
     while sampler.iteration < spec.iterations:
         # extend, not run: a resumed sampler stops at the iterations its storage was created with.
-        sampler.extend(min(spec.checkpoint_interval, spec.iterations - sampler.iteration))
-        progress = {"iteration": sampler.iteration, "of": spec.iterations}
+        chunk = min(spec.checkpoint_interval, spec.iterations - sampler.iteration)
+        started = time.perf_counter()
+        sampler.extend(chunk)
+        progress = {"iteration": sampler.iteration, "of": spec.iterations, **_seconds_per_iteration(started, chunk)}
         progress["no_exchange"] = stuck_neighbours(sampler._reporter, spec.protocol, sampler.iteration)
         for stuck in progress["no_exchange"]:
             if tuple(stuck["states"]) not in warned:
