@@ -312,6 +312,7 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     stuck = json.loads((tmp_path / "run" / "units" / "solvent-gap" / units.PROGRESS).read_text())["no_exchange"]
     sterics_gap = [entry for entry in stuck if entry["states"] == [1, 2]]
     assert sterics_gap and sterics_gap[0]["changes"] == "lambda_sterics 1 -> 0" and sterics_gap[0]["proposed"] > 0
+    assert sterics_gap[0]["gap_kT"] > units.GAP_KT
     assert json.loads((tmp_path / "close" / units.PROGRESS).read_text())["no_exchange"] == []
     stop = threading.Event()
     stop.set()  # one pass of the watcher
@@ -327,6 +328,41 @@ def test_states_that_never_exchange_are_reported_while_the_unit_runs(serial_run,
     status = pipeline.status_text(str(tmp_path / "run"))
     assert f"solvent-gap: 3 states, equilibration 2/2, production {iterations}/{iterations}" in status
     assert "  warning: no replica exchange accepted between states 1 and 2 (lambda_sterics 1 -> 0)" in status
+
+
+def test_only_neighbours_that_never_exchange_across_a_large_energy_gap_are_reported():
+    """A unit's storage, made up: configurations sampled in state m have reduced potential E[m, k] in state k, so the
+    energy gap between states i and i + 1 is E[i, i+1] − E[i, i] + E[i+1, i] − E[i+1, i+1] exactly. Reported: no
+    swap accepted *and* a gap above GAP_KT (1-2); not: no swap but a small gap (0-1: rare swaps come in bursts), or a
+    large gap that swaps crossed (2-3); nothing before NO_EXCHANGE_AFTER iterations."""
+    from openmmligand.fep import units
+
+    E = numpy.array([[0.0, 1.0, 40.0, 80.0], [1.0, 0.0, 20.0, 60.0], [40.0, 10.0, 0.0, 9.0], [80.0, 60.0, 9.0, 0.0]])
+    iterations = units.NO_EXCHANGE_AFTER
+    rng = numpy.random.default_rng(7)
+    states = numpy.array([rng.permutation(4) for _ in range(iterations + 1)])
+    proposed = numpy.full((iterations + 1, 4, 4), 10.0)
+    accepted = numpy.zeros((iterations + 1, 4, 4))
+    accepted[3, 2, 3] = 4.0
+
+    class Storage:
+        def read_mixing_statistics(self, iteration):
+            return accepted[iteration], proposed[iteration]
+
+        def read_energies(self, iteration):
+            return E[states[iteration]], None, None  # (iterations, replicas, states)
+
+        def read_replica_thermodynamic_states(self, iteration):
+            return states[iteration]
+
+    numpy.testing.assert_allclose(
+        units.neighbour_gaps(E[states[1:]], states[1:]), [E[0, 1] + E[1, 0], E[1, 2] + E[2, 1], E[2, 3] + E[3, 2]]
+    )
+    protocol = {"lambda_sterics": [1.0, 0.9, 0.5, 0.0]}
+    stuck = units.stuck_neighbours(Storage(), protocol, iterations)
+    assert [(entry["states"], entry["gap_kT"]) for entry in stuck] == [([1, 2], 30.0)]
+    assert "lambda_sterics 0.9 -> 0.5" in stuck[0]["text"] and "energy gap 30.0 kT" in stuck[0]["text"]
+    assert units.stuck_neighbours(Storage(), protocol, iterations - 1) == []
 
 
 def test_status_reports_runs_finished_under_way_and_not_started_and_refuses_a_folder_without_units(

@@ -141,31 +141,56 @@ def finished_result(spec: UnitSpec) -> Optional[dict]:
 #: the first 8 iterations, and MBAR's overlap there was 0.000-0.004 — hours before the unit would have finished).
 NO_EXCHANGE_AFTER = 5
 
+#: Energy gap (kT) above which neighbours that have not exchanged are reported: the gap ⟨u_j − u_i⟩_i + ⟨u_i − u_j⟩_j
+#: is the variance σ² of ΔU where ΔU is Gaussian, and MBAR's neighbour overlap then about ½ erfc(σ / 2√2): the
+#: report's LOW_OVERLAP (0.03) at σ² ≈ 14 kT. Measured on 1HPV: steps of 21-34 kT had overlap 0.000-0.012, steps of
+#: 3-10 kT 0.07-0.2. Rare swaps come in bursts (swap-all proposes ~100 swaps of the same two configurations per
+#: iteration), so in 5 iterations a step of 6 kT (electrostatics 0.75 -> 0.5) can have accepted none: not a gap.
+GAP_KT = 15.0
+
+
+def neighbour_gaps(energies, replica_states):
+    """⟨u_{i+1} − u_i⟩_i + ⟨u_i − u_{i+1}⟩_{i+1} for each pair of neighbouring states (kT; about 0 where they
+    overlap well, growing as the square of the λ step), averaged over the samples of each state.
+
+    ``energies``: reduced potentials (iterations, replicas, states) as the storage holds them; ``replica_states``:
+    the state of each replica (iterations, replicas)."""
+    u, at = numpy.asarray(energies, dtype=float), numpy.asarray(replica_states)
+    gaps = []
+    for i in range(u.shape[2] - 1):
+        forward = (u[..., i + 1] - u[..., i])[at == i]
+        backward = (u[..., i] - u[..., i + 1])[at == i + 1]
+        gaps.append(forward.mean() + backward.mean() if forward.size and backward.size else numpy.nan)
+    return numpy.array(gaps)
+
 
 def stuck_neighbours(reporter, protocol, iteration):
     """Neighbouring states between which no replica swap was accepted in production iterations 1..``iteration``
-    (none before :data:`NO_EXCHANGE_AFTER` iterations): a list of {"states": [i, i + 1], "changes": what λ change
-    there, "proposed": swaps proposed, "text": the warning}."""
+    and whose energy gap (:func:`neighbour_gaps`) is above :data:`GAP_KT` (none before :data:`NO_EXCHANGE_AFTER`
+    iterations): a list of {"states": [i, i + 1], "changes": what λ change there, "proposed": swaps proposed,
+    "gap_kT": the gap, "text": the warning}."""
     if iteration < NO_EXCHANGE_AFTER:
         return []
     from .report import state_changes
 
-    accepted, proposed = (
-        numpy.asarray(m).sum(axis=0) for m in reporter.read_mixing_statistics(slice(1, iteration + 1))
-    )
+    production = slice(1, iteration + 1)
+    accepted, proposed = (numpy.asarray(m).sum(axis=0) for m in reporter.read_mixing_statistics(production))
+    gaps = neighbour_gaps(reporter.read_energies(production)[0], reporter.read_replica_thermodynamic_states(production))
     stuck = []
-    for i in range(len(accepted) - 1):
+    for i, gap in enumerate(gaps):
         tried = int(proposed[i, i + 1] + proposed[i + 1, i])
-        if tried and accepted[i, i + 1] + accepted[i + 1, i] == 0:  # (a sampler that mixes none proposes none)
+        if tried and accepted[i, i + 1] + accepted[i + 1, i] == 0 and gap > GAP_KT:  # (none proposed: no mixing)
             changes = state_changes(protocol, i)
             stuck.append(
                 {
                     "states": [i, i + 1],
                     "changes": changes,
                     "proposed": tried,
+                    "gap_kT": round(float(gap), 1),
                     "text": f"no replica exchange accepted between states {i} and {i + 1} ({changes}) in {iteration} "
-                    f"iterations ({tried} swaps proposed): the schedule has a gap there and MBAR will report little "
-                    "or no overlap; stop and add states there (--electrostatics, --sterics, --restraints) or sample much longer",
+                    f"iterations ({tried} swaps proposed), energy gap {gap:.1f} kT (neighbours that overlap: a few "
+                    "kT): the schedule has a gap there and MBAR will report little or no overlap; stop and add "
+                    "states there (--electrostatics, --sterics, --restraints) or sample much longer",
                 }
             )
     return stuck
