@@ -82,8 +82,9 @@ PLAN = "units.json"  # the run's units by name, written before any runs: status 
 
 
 def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
-    """One UnitSpec (as JSON) per leg and repeat, folders under ``out/units``; ``options`` go to UnitSpec."""
-    specs = []
+    """One UnitSpec (as JSON) per leg and repeat, folders under ``out/units``, as {(leg, repeat): spec} in the order
+    they run; ``options`` go to UnitSpec."""
+    specs = {}
     for repeat in range(repeats):
         for leg in protocols:
             spec = UnitSpec(
@@ -96,7 +97,7 @@ def make_specs(out, legs, protocols, lengths, repeats, pressures, **options):
                 **lengths,
                 **options,
             )
-            specs.append(spec.to_json())
+            specs[leg, repeat] = spec.to_json()
     return specs
 
 
@@ -220,8 +221,8 @@ def _watch(folder, specs, stop):
 
 
 def run_with_progress(out, specs, scheduler=None, workers=None, serial=False, progress_bar=True):
-    """Run the units (a progress bar over their iterations); returns (results in order, {(leg, repeat): result},
-    wall seconds)."""
+    """Run the units (a progress bar over their iterations); returns (results in the order of ``specs``, wall
+    seconds)."""
     stop = threading.Event()
     watcher = threading.Thread(target=_watch, args=(out, specs, stop), daemon=True) if progress_bar else None
     if watcher:
@@ -235,8 +236,7 @@ def run_with_progress(out, specs, scheduler=None, workers=None, serial=False, pr
             watcher.join()
     for result in results:
         result["min_neighbour_overlap"] = min_neighbour_overlap(result["overlap_matrix"])
-    by_key = {(r["unit"].split("-repeat")[0], int(r["unit"].split("-repeat")[1])): r for r in results}
-    return results, by_key, round(time.perf_counter() - started, 1)
+    return results, round(time.perf_counter() - started, 1)
 
 
 def protocol_summary(protocols, lengths, platform, repeats, temperature, pressure):
@@ -268,16 +268,17 @@ def plan_text(kind, protocols, lengths, repeats, platform, out, description):
 
 def run_workflow(kind, out, legs, protocols, pressures, lengths, repeats, description, combine, run, extra=None):
     """Units for every leg and repeat, run (``run``: platform, platform_properties, seed, checkpoint_interval,
-    scheduler, workers, serial, progress_bar), combined (``combine(by_key)``) and reported in ``out``; returns
+    scheduler, workers, serial, progress_bar), combined (``combine({(leg, repeat): result})``) and reported in ``out``; returns
     the summary."""
     options = {k: run[k] for k in ("platform", "platform_properties", "seed", "checkpoint_interval")}
     specs = make_specs(out, legs, protocols, lengths, repeats, pressures, **options)
-    units.write_json(os.path.join(out, PLAN), {"units": [spec["name"] for spec in specs]})
+    units.write_json(os.path.join(out, PLAN), {"units": [spec["name"] for spec in specs.values()]})
     if run["progress_bar"]:
         print(plan_text(kind, protocols, lengths, repeats, run["platform"], out, description), flush=True)
-    results, by_key, seconds = run_with_progress(
-        out, specs, run["scheduler"], run["workers"], run["serial"], run["progress_bar"]
+    results, seconds = run_with_progress(
+        out, list(specs.values()), run["scheduler"], run["workers"], run["serial"], run["progress_bar"]
     )
+    by_key = dict(zip(specs, results))
     summary = {
         "kind": kind,
         "ligand": description,
