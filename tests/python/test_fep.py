@@ -119,6 +119,23 @@ def test_serial_run_reports_every_term(serial_run):
         assert unit["energy_matrix_routes"].get("openmmtools", 0) == 0  # every row in one pass
 
 
+def test_the_report_warns_where_replicas_have_not_mixed_across_the_states():
+    """Relaxation 1/(1 − λ₂) iterations against the iterations run: 0.97 in 60 (34: mixed, as the FreeSolv runs),
+    0.996 in 50 (250: not), 1.0 (disconnected: not)."""
+    from openmmligand.fep import report
+
+    units_ = [
+        {"unit": "solvent-repeat0", "subdominant_eigenvalue": 0.971, "iterations": 60},
+        {"unit": "complex-repeat0", "subdominant_eigenvalue": 0.996, "iterations": 50},
+        {"unit": "complex-repeat1", "subdominant_eigenvalue": 1.0, "iterations": 15},
+    ]
+    said = report.mixing_warnings({"units": units_})
+    assert len(said) == 2
+    assert said[0].startswith("  warning: complex-repeat0: replicas have not mixed across the states in 50 iterations")
+    assert "about 250 iterations" in said[0]
+    assert said[1].startswith("  warning: complex-repeat1:") and "exchanged no replica" in said[1]
+
+
 def test_every_replica_starts_from_one_configuration_minimized_once(serial_run):
     import openmm
     from openmm import unit
