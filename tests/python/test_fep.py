@@ -174,13 +174,14 @@ def test_a_folder_of_other_settings_is_refused_and_a_longer_run_extends(tmp_path
     """Rerunning into an output folder: other settings (here the schedule) are refused, naming what differs, instead
     of reading back results of another protocol; fewer iterations than were run are refused; more iterations go on
     from the storage's last checkpoint (it used to loop forever: openmmtools' run() stops at the iterations the
-    storage was made with), and the longer run's first iterations are the shorter run's; resuming prints no
-    citation banner for each unit."""
+    storage was made with), and the longer run's first iterations are the shorter run's; neither new nor resumed
+    units print openmmtools' citation banner."""
     import shutil
 
     tiny = dict(TINY, checkpoint_interval=1)
     folder, copy = tmp_path / "first", tmp_path / "copy"
     fep.hydration_free_energy("CCO", str(folder), serial=True, **tiny)
+    assert "Please cite" not in capsys.readouterr().out  # new units: openmmtools' banner once per run, in the docs
     shutil.copytree(folder, copy)
     with pytest.raises(LigandError, match="run with a different protocol"):
         fep.hydration_free_energy("CCO", str(copy), serial=True, **dict(tiny, sterics=[1.0, 0.7, 0.3, 0.0]))

@@ -20,6 +20,7 @@ from ``seed`` and the repeat, so a unit run twice from scratch on a deterministi
 a fixed thread count) gives the same trajectory.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -271,11 +272,11 @@ def _new_sampler(spec):
     sampler = ReplicaExchangeSampler(mcmc_moves=move, number_of_iterations=spec.iterations)
     sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
     reporter = _open_reporter(spec, None)
-    sampler._have_displayed_citations_before = True  # one run has many units; docs/free-energies.md cites
     start = states.SamplerState(positions, box_vectors=box)
     if spec.minimize_iterations:
         _minimize(compound[0], start, spec)
-    sampler.create(compound, start, reporter)
+    with _citations_off(ReplicaExchangeSampler):
+        sampler.create(compound, start, reporter)
     _equilibrate(sampler, spec)
     return sampler
 
@@ -312,22 +313,30 @@ def _seconds_per_iteration(started, iterations):
     return {"seconds_per_iteration": round((time.perf_counter() - started) / iterations, 2)}
 
 
+@contextlib.contextmanager
+def _citations_off(sampler_class):
+    """openmmtools prints its citation banner where a sampler is created and where one is read from storage; a run
+    has many units, each resumed many times, so units print none (docs/free-energies.md cites)."""
+    silence = sampler_class._global_citation_silence
+    sampler_class._global_citation_silence = True
+    try:
+        yield
+    finally:
+        sampler_class._global_citation_silence = silence
+
+
 def _resumed_sampler(spec):
     from ..samplers import ReplicaExchangeSampler
 
-    silence = ReplicaExchangeSampler._global_citation_silence
-    ReplicaExchangeSampler._global_citation_silence = True  # from_storage prints openmmtools' citations itself
     try:
-        sampler = ReplicaExchangeSampler.from_storage(_open_reporter(spec, None))
+        with _citations_off(ReplicaExchangeSampler):
+            sampler = ReplicaExchangeSampler.from_storage(_open_reporter(spec, None))
     except Exception as error:
         raise LigandError(
             f"the checkpoint of unit {spec.name} ({spec.storage}) cannot be read ({type(error).__name__}: {error}); "
             f"delete {spec.folder} to run this unit again from the start"
         ) from None
-    finally:
-        ReplicaExchangeSampler._global_citation_silence = silence
     sampler.energy_context_cache, sampler.sampler_context_cache = _contexts(spec)
-    sampler._have_displayed_citations_before = True  # as for a new sampler: once per run, in the docs
     return sampler
 
 
