@@ -336,6 +336,14 @@ public:
      */
     std::vector<double> getLambdaDerivatives(OpenMM::Context& context);
     /**
+     * How many times, in this process, the lambda_electrostatics coefficients of a NonbondedForce with charge
+     * offsets (getStateEnergies(), getLambdaDerivatives()) have been computed on the host: positions downloaded,
+     * pair and reciprocal sums on the CPU. That is the route of the Reference and CPU platforms and of OpenMM 7.7;
+     * on OpenCL and CUDA with OpenMM 8 they are computed on the device and this count does not move. For tests
+     * and diagnostics.
+     */
+    static long long getHostNonbondedQuadraticCount();
+    /**
      * The interaction energy between the ligand and each of several groups of environment particles, for the
      * Context's current positions, in kJ/mol, from one pass over the ligand's pairs. For group g the result holds,
      * at index 4g: Lennard-Jones at full coupling (lambda_sterics = 1), 4g+1: Lennard-Jones at the current

@@ -6,12 +6,15 @@
 #include "AniForce.h"
 #include "LigandCouplingForce.h"
 #include "openmm/KernelImpl.h"
+#include "openmm/OpenMMException.h"
 #include "openmm/System.h"
 #include "openmm/Platform.h"
 #include <string>
 #include <vector>
 
 namespace OpenMMLigand {
+
+class NonbondedChargeOffsets;
 
 /**
  * The platform-independent interface of the kernel that evaluates a LigandCouplingForce. Each platform's
@@ -57,6 +60,27 @@ public:
     /** Copy the parameters that updateParametersInContext() may change (see there). */
     virtual void copyParametersToContext(
             OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) = 0;
+    /**
+     * Whether this platform computes an offset NonbondedForce's lambda coefficients on the device
+     * (computeNonbondedQuadratic); if not, the Impl computes them on the host (NonbondedLambdaQuadratic).
+     */
+    virtual bool computesNonbondedQuadratic(OpenMM::ContextImpl& context) {
+        return false;
+    }
+    /**
+     * The lambda (b) and lambda^2 (c) coefficients, in kJ/mol, of the energy E = A + b lambda + c lambda^2 of a
+     * NonbondedForce whose charges follow lambda through offsets, on the device. Only where
+     * computesNonbondedQuadratic() says so. Precondition: that force was last evaluated at the current lambda.
+     *
+     * @param offsets  its offsets and settings, as the Context computes with them
+     * @param lambda   the parameter's current value
+     * @param alpha    PME's alpha in this Context (1/nm), grid its grid; unused for other methods
+     * @param plasma   whether the running OpenMM counts the neutralizing plasma of a charged box
+     */
+    virtual void computeNonbondedQuadratic(OpenMM::ContextImpl& context, const NonbondedChargeOffsets& offsets,
+            double lambda, double alpha, const int grid[3], bool plasma, double& b, double& c) {
+        throw OpenMM::OpenMMException("this platform computes no NonbondedForce coefficients on the device");
+    }
 };
 
 /** Evaluates an AniForce. */

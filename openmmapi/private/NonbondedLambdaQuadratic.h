@@ -11,6 +11,7 @@
 namespace OpenMMLigand {
 
 class PmeReciprocalQuadratic;
+class NonbondedChargeOffsets;
 
 /**
  * The energy of a NonbondedForce whose charges follow a Context parameter lambda through parameter offsets,
@@ -30,12 +31,22 @@ public:
     /** Whether this NonbondedForce's method is one this class computes exactly. */
     static bool covers(const OpenMM::NonbondedForce& nonbonded);
     /**
-     * The coefficients of lambda (b) and lambda^2 (c), in kJ/mol, of the NonbondedForce's energy in this Context.
+     * The coefficients of lambda (b) and lambda^2 (c), in kJ/mol, of the NonbondedForce's energy in this Context,
+     * on the host: the positions are downloaded, the pair sums and the reciprocal sum run on the CPU.
      *
-     * @param parameter  the Context parameter the offsets follow
+     * @param nonbonded  the force (for its PME grid and alpha in this Context)
+     * @param offsets    its charges and offsets as this Context computes with them (with base charges)
      */
-    void compute(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, const std::string& parameter,
-            double& b, double& c);
+    void compute(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded,
+            const NonbondedChargeOffsets& offsets, double& b, double& c);
+    /**
+     * The PME alpha (1/nm) and grid a Context uses for a NonbondedForce (getPMEParametersInContext, after the
+     * first evaluation some platforms need before they can answer).
+     */
+    void pmeParameters(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& alpha,
+            int& gridX, int& gridY, int& gridZ);
+    /** How many times compute() has run in this process (tests check that the GPU routes never call it). */
+    static long long getHostComputationCount();
 
 private:
     bool nonbondedEvaluated = false; // whether this Context has evaluated the NonbondedForce (see compute())

@@ -28,6 +28,11 @@ public:
     ~PmeReciprocalQuadratic();
     PmeReciprocalQuadratic(const PmeReciprocalQuadratic&) = delete;
     PmeReciprocalQuadratic& operator=(const PmeReciprocalQuadratic&) = delete;
+    /**
+     * |b(m)|^2 of the order-5 B-spline for each of n frequencies, with OpenMM's repair of near-zero moduli (the
+     * device route uses the same).
+     */
+    static std::vector<double> bsplineModuli(int n);
     /** Whether this grid has these dimensions. */
     bool hasGrid(int nx, int ny, int nz) const;
     /**

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 #include "LigandCouplingForce.h"
+#include "NonbondedLambdaQuadratic.h"
 #include "internal/LigandCouplingForceImpl.h"
 #include "LigandError.h"
 #include "openmm/internal/AssertionUtilities.h"
@@ -204,4 +205,8 @@ std::vector<double> LigandCouplingForce::getInteractionEnergies(
 
 ForceImpl* LigandCouplingForce::createImpl() const {
     return new LigandCouplingForceImpl(*this);
+}
+
+long long LigandCouplingForce::getHostNonbondedQuadraticCount() {
+    return NonbondedLambdaQuadratic::getHostComputationCount();
 }

@@ -4,6 +4,7 @@
 #include "LambdaDependence.h"
 #include "LigandError.h"
 #include "LigandKernels.h"
+#include "NonbondedChargeOffsets.h"
 #include "NonbondedLambdaQuadratic.h"
 #include "PositionCheck.h"
 #include "openmm/NonbondedForce.h"
@@ -188,6 +189,62 @@ void LigandCouplingForceImpl::initialize(ContextImpl& context) {
     initialSettings = fixedSettings(owner);
     kernel = context.getPlatform().createKernel(CalcLigandCouplingForceKernel::Name(), context);
     kernel.getAs<CalcLigandCouplingForceKernel>().initialize(system, owner, calcDispersionCoefficient(system, owner));
+    // What the Context's NonbondedForces compute with: the System as it is now. The System object may be edited
+    // later without the Context seeing it (until updateParametersInContext), so the per-call routes start from this.
+    nonbondedSnapshots.clear();
+    nonbondedSnapshots.resize(system.getNumForces());
+    for (int i = 0; i < system.getNumForces(); i++) {
+        const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
+        if (nonbonded != nullptr)
+            nonbondedSnapshots[i].reset(
+                    new NonbondedChargeOffsets(*nonbonded, owner.getElectrostaticsParameterName(), true));
+    }
+}
+
+bool LigandCouplingForceImpl::exactNonbondedCoefficients(
+        ContextImpl& context, int forceIndex, const NonbondedForce& force, double evaluatedAt, double& b, double& c) {
+    const NonbondedChargeOffsets* kept =
+            (forceIndex < (int) nonbondedSnapshots.size() ? nonbondedSnapshots[forceIndex].get() : nullptr);
+    if (kept == nullptr)
+        return false; // a NonbondedForce the Context was not created with
+    // O(offsets) on every call; the host route reads every charge anyway, and compares them too.
+    const bool device = kernel.getAs<CalcLigandCouplingForceKernel>().computesNonbondedQuadratic(context);
+    if (!(NonbondedChargeOffsets::readOffsets(force, owner.getElectrostaticsParameterName()) == kept->offsets))
+        return false;
+    if (!device && !kept->hasBaseCharges(force))
+        return false;
+    nonbondedCoefficients(context, force, *kept, evaluatedAt, b, c);
+    return true;
+}
+
+void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const NonbondedForce& force,
+        const NonbondedChargeOffsets& offsets, double evaluatedAt, double& b, double& c) {
+    CalcLigandCouplingForceKernel& k = kernel.getAs<CalcLigandCouplingForceKernel>();
+    if (k.computesNonbondedQuadratic(context)) {
+        double alpha = 0.0;
+        int grid[3] = {0, 0, 0};
+        if (offsets.method == NonbondedForce::PME)
+            nonbondedQuadratic().pmeParameters(context, force, alpha, grid[0], grid[1], grid[2]);
+        k.computeNonbondedQuadratic(
+                context, offsets, evaluatedAt, alpha, grid, openmmCountsNeutralizingPlasma(), b, c);
+    }
+    else
+        nonbondedQuadratic().compute(context, force, offsets, b, c);
+}
+
+void LigandCouplingForceImpl::adoptIfSystemMatches(ContextImpl& context, int forceIndex, const NonbondedForce& force,
+        double evaluatedAt, double bFit, double cFit, double scale) {
+    if (forceIndex >= (int) nonbondedSnapshots.size())
+        return;
+    std::unique_ptr<NonbondedChargeOffsets> current(
+            new NonbondedChargeOffsets(force, owner.getElectrostaticsParameterName(), true));
+    double b, c;
+    nonbondedCoefficients(context, force, *current, evaluatedAt, b, c);
+    // The fit's error is that of energy differences of the groups; a change of the System that matters moves b or
+    // c by far more (scaling the ligand's offsets by 0.99 moves b by ~1%).
+    const double tolerance = 1e-4 * (std::fabs(bFit) + std::fabs(cFit)) + 1e-5 * scale + 1e-6;
+    if (std::fabs(b - bFit) + std::fabs(c - cFit) <= tolerance)
+        nonbondedSnapshots[forceIndex] = std::move(current);
 }
 
 double LigandCouplingForceImpl::calcForcesAndEnergy(
@@ -301,18 +358,20 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(
     checkResults(context, own, "getStateEnergies(): this force's energy in state");
     const double ownCurrent = own[numStates];
     auto ownAt = [&](double x) { return own[numStates + 1 + (x == 0.0 ? 0 : x == 0.5 ? 1 : 2)]; };
-    double b = 0.0, c = 0.0, total;
+    double b = 0.0, c = 0.0, total = 0.0;
     const vector<const NonbondedForce*>& offsetNonbonded = dependence.getOffsetNonbonded();
-    if (!fit)
+    // One NonbondedForce whose charges follow lambda_e and nothing else that depends on it: b and c computed
+    // directly as OpenMM defines its energy; the System is evaluated once, at the current lambda (first: on the
+    // GPUs the NonbondedForce's device charges are then the current ones, which the device route reads).
+    const bool direct = fit && offsetNonbonded.size() == 1 && dependence.getForces().size() == 1 &&
+                        NonbondedLambdaQuadratic::covers(*offsetNonbonded[0]);
+    bool solved = !fit;
+    if (!fit || direct)
         total = context.calcForcesAndEnergy(false, true);
-    else if (offsetNonbonded.size() == 1 && dependence.getForces().size() == 1 &&
-             NonbondedLambdaQuadratic::covers(*offsetNonbonded[0])) {
-        // One NonbondedForce whose charges follow lambda_e and nothing else that depends on it: b and c computed
-        // directly as OpenMM defines its energy; the System is evaluated once, at the current lambda.
-        nonbondedQuadratic().compute(context, *offsetNonbonded[0], electrostatics, b, c);
-        total = context.calcForcesAndEnergy(false, true);
-    }
-    else {
+    if (direct)
+        solved = exactNonbondedCoefficients(
+                context, dependence.getForces()[0].index, *offsetNonbonded[0], currentElectrostatics, b, c);
+    if (!solved) {
         // Otherwise the fitted groups, and everything else, evaluated apart (the groups once more at two other
         // lambda_e): their sum is the System's energy now, and the groups' part R(lambda_e) - without this force's
         // own share - is exactly A + B lambda + C lambda^2.
@@ -342,6 +401,9 @@ vector<double> LigandCouplingForceImpl::getStateEnergies(
         const double d1 = (values[0] - rNow) / (x1 - x0), d2 = (values[1] - rNow) / (x2 - x0);
         c = (d2 - d1) / (x2 - x1);
         b = d1 - c * (x1 + x0);
+        if (direct) // the System's offsets differ from the Context's: do they now match (an update was pushed)?
+            adoptIfSystemMatches(context, dependence.getForces()[0].index, *offsetNonbonded[0], x2, b, c,
+                    std::fabs(groupNow) + std::fabs(values[0]) + std::fabs(values[1]));
     }
     const double x0 = currentElectrostatics;
     vector<double> energies(numStates);
@@ -365,14 +427,39 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
             throwLigandError(caller, " needs the force's own derivative: call addEnergyParameterDerivative(\"", name,
                     "\") before creating the Context");
     }
+    vector<double> result(2, 0.0);
+    // First this force's own pass (cheap: the ligand's pairs), which detects a NaN, infinite or absurd position on
+    // every platform: OpenMM's own GPU NonbondedForce may not survive evaluating such positions (OpenMM 7.7's
+    // OpenCL on PoCL segfaults).
+    const double currentSterics = context.getParameter(names[0]);
+    const double x0 = context.getParameter(names[1]);
+    checkResults(context,
+            kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(context, {currentSterics}, {x0}),
+            "getLambdaDerivatives(): this force's energy");
+    // One evaluation of everything: the reported derivatives (lambda_sterics's from every group, since no
+    // NonbondedForce depends on it), and on the GPUs the NonbondedForces' device charges at the current lambda.
+    std::map<string, double> derivatives;
+    context.calcForcesAndEnergy(true, false, -1);
+    context.getEnergyParameterDerivatives(derivatives);
+    result[0] = derivatives.count(names[0]) ? derivatives[names[0]] : 0.0;
     // Every force but the offset NonbondedForces reports its own derivative; those are exactly quadratic in
     // lambda_e, so theirs is B + 2 C lambda_e, with B and C computed as OpenMM defines the energy.
     bool exact = true;
     for (const NonbondedForce* nonbonded : dependence.getOffsetNonbonded())
         exact &= NonbondedLambdaQuadratic::covers(*nonbonded);
+    double exactPart = 0.0;
+    for (const LambdaDependence::DependentForce& f : dependence.getForces()) {
+        if (!exact || !f.nonbondedOffsets)
+            continue;
+        double b, c;
+        const NonbondedForce& nonbonded = dynamic_cast<const NonbondedForce&>(context.getSystem().getForce(f.index));
+        exact = exactNonbondedCoefficients(context, f.index, nonbonded, x0, b, c);
+        exactPart += b + 2.0 * c * x0;
+    }
     int fitGroups = 0;
     if (!exact) {
-        // Plain Ewald or LJPME: fit the groups holding the NonbondedForces (every force there at most quadratic).
+        // Plain Ewald or LJPME, or a System whose offsets are not (or no longer) the Context's: fit the groups
+        // holding the NonbondedForces (every force there at most quadratic).
         fitGroups = dependence.getOffsetNonbondedGroups();
         for (const LambdaDependence::DependentForce& f : dependence.getForces())
             if ((fitGroups >> f.group) & 1 && f.electrostaticsDegree > 2)
@@ -396,39 +483,17 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
                     ") depends on a lambda but does not report its "
                     "derivative: call its addEnergyParameterDerivative() before creating the Context");
     }
-    vector<double> result(2, 0.0);
-    // First this force's own pass (cheap: the ligand's pairs), which detects a NaN, infinite or absurd position on
-    // every platform: OpenMM's own GPU NonbondedForce may not survive evaluating such positions (OpenMM 7.7's
-    // OpenCL on PoCL segfaults).
-    const double currentSterics = context.getParameter(names[0]);
-    checkResults(context,
-            kernel.getAs<CalcLigandCouplingForceKernel>().computeStateEnergies(
-                    context, {currentSterics}, {context.getParameter(names[1])}),
-            "getLambdaDerivatives(): this force's energy");
-    // The reported derivatives come with the forces: lambda_sterics's from every group (no NonbondedForce depends
-    // on it), lambda_electrostatics's from the groups not fitted below (the fit holds the rest).
-    auto reported = [&](int groups, const string& name) {
-        context.calcForcesAndEnergy(true, false, groups);
-        std::map<string, double> derivatives;
-        context.getEnergyParameterDerivatives(derivatives);
-        return derivatives.count(name) ? derivatives[name] : 0.0;
-    };
-    result[0] = reported(-1, names[0]);
-    if (fitGroups == 0) {
-        std::map<string, double> derivatives; // from the evaluation just made
-        context.getEnergyParameterDerivatives(derivatives);
+    // lambda_electrostatics's reported derivative from the groups not fitted below (the fit holds the rest).
+    if (fitGroups == 0)
         result[1] = derivatives.count(names[1]) ? derivatives[names[1]] : 0.0;
+    else if (~fitGroups != 0) {
+        context.calcForcesAndEnergy(true, false, ~fitGroups);
+        std::map<string, double> others;
+        context.getEnergyParameterDerivatives(others);
+        result[1] = others.count(names[1]) ? others[names[1]] : 0.0;
     }
-    else if (~fitGroups != 0)
-        result[1] = reported(~fitGroups, names[1]);
-    const double x0 = context.getParameter(names[1]);
-    if (exact) {
-        for (const NonbondedForce* nonbonded : dependence.getOffsetNonbonded()) {
-            double b, c;
-            nonbondedQuadratic().compute(context, *nonbonded, names[1], b, c);
-            result[1] += b + 2.0 * c * x0;
-        }
-    }
+    if (exact)
+        result[1] += exactPart;
     else {
         double energies[3];
         const double points[3] = {0.0, 0.5, 1.0};
@@ -446,6 +511,21 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
         const double c = 2.0 * (energies[2] - 2.0 * energies[1] + energies[0]);
         const double b = energies[2] - energies[0] - c;
         result[1] += b + 2.0 * c * x0;
+        // Where the fitted groups hold one offset NonbondedForce and nothing else that follows lambda_e, the fit is
+        // its b and c: the System's current offsets are kept if they give the same (see adoptIfSystemMatches).
+        const LambdaDependence::DependentForce* only = nullptr;
+        int followers = 0;
+        for (const LambdaDependence::DependentForce& f : dependence.getForces())
+            if (((fitGroups >> f.group) & 1) && f.electrostaticsDegree != 0) {
+                followers++;
+                if (f.nonbondedOffsets)
+                    only = &f;
+            }
+        if (followers == 1 && only != nullptr && ((fitGroups >> owner.getForceGroup()) & 1) == 0 &&
+                NonbondedLambdaQuadratic::covers(*dependence.getOffsetNonbonded()[0]))
+            adoptIfSystemMatches(context, only->index,
+                    dynamic_cast<const NonbondedForce&>(context.getSystem().getForce(only->index)), points[2], b, c,
+                    std::fabs(energies[0]) + std::fabs(energies[1]) + std::fabs(energies[2]));
     }
     checkResults(context, result, "getLambdaDerivatives(): derivative");
     return result;

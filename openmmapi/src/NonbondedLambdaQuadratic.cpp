@@ -3,12 +3,14 @@
 #include "NonbondedLambdaQuadratic.h"
 #include "LigandError.h"
 #include "LigandPairPotential.h"
+#include "NonbondedChargeOffsets.h"
 #include "PmeReciprocalQuadratic.h"
 #include "PositionCheck.h"
 #include "openmm/Context.h"
 #include "openmm/Platform.h"
 #include "openmm/State.h"
 #include "openmm/VerletIntegrator.h"
+#include <atomic>
 #include <cmath>
 
 using namespace OpenMM;
@@ -28,8 +30,28 @@ bool NonbondedLambdaQuadratic::covers(const NonbondedForce& nonbonded) {
     return method != NonbondedForce::Ewald && method != NonbondedForce::LJPME;
 }
 
-void NonbondedLambdaQuadratic::compute(
-        ContextImpl& context, const NonbondedForce& nonbonded, const string& name, double& b, double& c) {
+namespace {
+std::atomic<long long> hostComputations(0);
+} // namespace
+
+long long NonbondedLambdaQuadratic::getHostComputationCount() {
+    return hostComputations.load();
+}
+
+void NonbondedLambdaQuadratic::pmeParameters(
+        ContextImpl& context, const NonbondedForce& nonbonded, double& alpha, int& gridX, int& gridY, int& gridZ) {
+    // OpenMM's CPU platform (7.7 and 8.6) sets up its PME at the first evaluation, and until then answers
+    // getPMEParametersInContext from an uninitialized flag: a std::bad_cast or another garbage outcome. So
+    // the NonbondedForce's group is evaluated once in each Context before its grid is asked for.
+    if (!nonbondedEvaluated) {
+        context.calcForcesAndEnergy(false, true, 1 << nonbonded.getForceGroup());
+        nonbondedEvaluated = true;
+    }
+    nonbonded.getPMEParametersInContext(context.getOwner(), alpha, gridX, gridY, gridZ);
+}
+
+void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForce& nonbonded,
+        const NonbondedChargeOffsets& offsets, double& b, double& c) {
     // Charges q_i(lambda) = q_i + lambda dq_i and exception charge products qq_e(lambda) = qq_e + lambda dqq_e.
     // NonbondedForce's electrostatics (OpenMM's definition, every platform), with K = ONE_4PI_EPS0:
     //  - non-excluded pairs within the cutoff: K q_i q_j times 1/r (no cutoff), 1/r + krf r^2 - crf (reaction
@@ -38,47 +60,30 @@ void NonbondedLambdaQuadratic::compute(
     //  - exceptions: K qq_e / r, no cutoff;
     //  - PME: the self energy -K alpha/sqrt(pi) sum q_i^2 and the reciprocal sum (a quadratic form in the charges).
     // So the lambda and lambda^2 coefficients are sums over terms with at least one offset charge.
-    const int numParticles = nonbonded.getNumParticles();
-    vector<double> base(numParticles), delta(numParticles, 0.0);
-    string parameter;
-    int index;
-    double charge, sigma, epsilon;
-    for (int i = 0; i < numParticles; i++)
-        nonbonded.getParticleParameters(i, base[i], sigma, epsilon);
-    vector<int> offsetParticles;
-    for (int i = 0; i < nonbonded.getNumParticleParameterOffsets(); i++) {
-        nonbonded.getParticleParameterOffset(i, parameter, index, charge, sigma, epsilon);
-        if (parameter == name) {
-            if (delta[index] == 0.0)
-                offsetParticles.push_back(index);
-            delta[index] += charge;
-        }
-    }
+    hostComputations++;
+    const vector<double>& base = offsets.baseCharges;
+    const int numParticles = base.size();
+    vector<double> delta(numParticles, 0.0);
+    const vector<int>& offsetParticles = offsets.offsets.particles;
+    for (size_t k = 0; k < offsetParticles.size(); k++)
+        delta[offsetParticles[k]] = offsets.offsets.slopes[k];
     vector<Vec3> positions;
     context.getPositions(positions);
     checkPositions(positions); // a NaN would become a grid index below
     Vec3 box[3];
     context.getPeriodicBoxVectors(box[0], box[1], box[2]);
-    const NonbondedForce::NonbondedMethod method = nonbonded.getNonbondedMethod();
+    const NonbondedForce::NonbondedMethod method = offsets.method;
     const bool ewald = (method == NonbondedForce::PME);
     const bool cutoff = (method != NonbondedForce::NoCutoff),
                periodic = (method != NonbondedForce::NoCutoff && method != NonbondedForce::CutoffNonPeriodic);
-    const bool periodicExceptions = periodic && nonbonded.getExceptionsUsePeriodicBoundaryConditions();
-    const double rc = nonbonded.getCutoffDistance(), eps = nonbonded.getReactionFieldDielectric(), rc2 = rc * rc;
+    const bool periodicExceptions = periodic && offsets.exceptionsUsePeriodic;
+    const double rc = offsets.cutoff, eps = offsets.reactionFieldDielectric, rc2 = rc * rc;
     const double krf = (cutoff && !ewald) ? std::pow(rc, -3.0) * (eps - 1.0) / (2.0 * eps + 1.0) : 0.0;
     const double crf = (cutoff && !ewald) ? (1.0 / rc) * (3.0 * eps) / (2.0 * eps + 1.0) : 0.0;
     double alpha = 0.0;
     int gridX = 0, gridY = 0, gridZ = 0;
-    if (ewald) {
-        // OpenMM's CPU platform (7.7 and 8.6) sets up its PME at the first evaluation, and until then answers
-        // getPMEParametersInContext from an uninitialized flag: a std::bad_cast or another garbage outcome. So
-        // the NonbondedForce's group is evaluated once in each Context before its grid is asked for.
-        if (!nonbondedEvaluated) {
-            context.calcForcesAndEnergy(false, true, 1 << nonbonded.getForceGroup());
-            nonbondedEvaluated = true;
-        }
-        nonbonded.getPMEParametersInContext(context.getOwner(), alpha, gridX, gridY, gridZ);
-    }
+    if (ewald)
+        pmeParameters(context, nonbonded, alpha, gridX, gridY, gridZ);
     auto distance = [&](int i, int j, bool usePeriodic) {
         Vec3 d = usePeriodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
         return std::sqrt(d.dot(d));
@@ -86,12 +91,8 @@ void NonbondedLambdaQuadratic::compute(
     b = c = 0.0;
     // Excluded pairs with an offset charge: skipped by the pair sum; with PME they get the exclusion correction.
     vector<vector<int>> excludedPartners(numParticles);
-    for (int i = 0; i < nonbonded.getNumExceptions(); i++) {
-        int p1, p2;
-        double chargeProd;
-        nonbonded.getExceptionParameters(i, p1, p2, chargeProd, sigma, epsilon);
-        if (delta[p1] == 0.0 && delta[p2] == 0.0)
-            continue;
+    for (const std::pair<int, int>& pair : offsets.excludedPairs) {
+        const int p1 = pair.first, p2 = pair.second;
         excludedPartners[p1].push_back(p2);
         excludedPartners[p2].push_back(p1);
         if (ewald) {
@@ -125,15 +126,9 @@ void NonbondedLambdaQuadratic::compute(
             c += ONE_4PI_EPS0_LIGAND * delta[i] * delta[j] * kernel;
         }
     }
-    for (int i = 0; i < nonbonded.getNumExceptionParameterOffsets(); i++) {
-        nonbonded.getExceptionParameterOffset(i, parameter, index, charge, sigma, epsilon);
-        if (parameter != name || charge == 0.0)
-            continue;
-        int p1, p2;
-        double chargeProd;
-        nonbonded.getExceptionParameters(index, p1, p2, chargeProd, sigma, epsilon);
-        b += ONE_4PI_EPS0_LIGAND * charge / distance(p1, p2, periodicExceptions);
-    }
+    for (size_t k = 0; k < offsets.exceptionPairs.size(); k++)
+        b += ONE_4PI_EPS0_LIGAND * offsets.offsets.exceptionSlopes[k] /
+             distance(offsets.exceptionPairs[k].first, offsets.exceptionPairs[k].second, periodicExceptions);
     if (ewald) {
         double sumProducts = 0.0, sumSquares = 0.0;
         for (int i : offsetParticles) {
@@ -145,15 +140,13 @@ void NonbondedLambdaQuadratic::compute(
         c -= self * sumSquares;
         if (openmmCountsNeutralizingPlasma()) {
             // -K pi/(2 V alpha^2) (Q + lambda dQ)^2, Q and dQ the box's net charge and its change per unit of lambda.
-            double netCharge = 0.0, netSlope = 0.0;
-            for (int i = 0; i < numParticles; i++) {
+            double netCharge = 0.0;
+            for (int i = 0; i < numParticles; i++)
                 netCharge += base[i];
-                netSlope += delta[i];
-            }
             const double plasma =
                     ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * box[0][0] * box[1][1] * box[2][2] * alpha * alpha);
-            b -= 2.0 * plasma * netCharge * netSlope;
-            c -= plasma * netSlope * netSlope;
+            b -= 2.0 * plasma * netCharge * offsets.netSlope;
+            c -= plasma * offsets.netSlope * offsets.netSlope;
         }
         if (!reciprocal || !reciprocal->hasGrid(gridX, gridY, gridZ))
             reciprocal = std::make_shared<PmeReciprocalQuadratic>(gridX, gridY, gridZ);

@@ -44,8 +44,9 @@ void splineWeights(double dr, double data[PME_ORDER]) {
     data[0] = div * (1 - dr) * data[0];
 }
 
-/** |b(m)|^2 of the order-5 B-spline for each of n frequencies, with OpenMM's repair of near-zero moduli. */
-vector<double> splineModuli(int n) {
+} // namespace
+
+vector<double> PmeReciprocalQuadratic::bsplineModuli(int n) {
     double data[PME_ORDER];
     splineWeights(0.0, data);
     vector<double> spline(n, 0.0);
@@ -67,7 +68,6 @@ vector<double> splineModuli(int n) {
     return moduli;
 }
 
-} // namespace
 
 PmeReciprocalQuadratic::PmeReciprocalQuadratic(int nx, int ny, int nz) {
     if (nx < PME_ORDER || ny < PME_ORDER || nz < PME_ORDER)
@@ -77,7 +77,7 @@ PmeReciprocalQuadratic::PmeReciprocalQuadratic(int nx, int ny, int nz) {
     gridSize[1] = ny;
     gridSize[2] = nz;
     for (int d = 0; d < 3; d++)
-        moduli[d] = splineModuli(gridSize[d]);
+        moduli[d] = bsplineModuli(gridSize[d]);
     fftw_complex* data = fftw_alloc_complex((size_t) nx * ny * nz);
     if (data == nullptr)
         throw OpenMM::OpenMMException("PmeReciprocalQuadratic: could not allocate the PME grid");

@@ -54,6 +54,17 @@ def test_decoupled_ligand_can_move_freely(method, platform):
     assert numpy.abs(f_after[environment] - f_before[environment]).max() <= 10 * tol * scale
 
 
+def loop_energy(context, lambdas):
+    """The energy at (lambda_sterics, lambda_electrostatics), the Context's lambdas restored."""
+    saved = [context.getParameter(name) for name in LAMBDAS]
+    for name, value in zip(LAMBDAS, lambdas):
+        context.setParameter(name, value)
+    result = energy(context)
+    for name, value in zip(LAMBDAS, saved):
+        context.setParameter(name, value)
+    return result
+
+
 def reference_difference(context, name, value):
     """dU/dname by a finite difference of a double-precision (Reference) energy, inside [0, 1] (the force refuses a
     lambda outside): central, or one-sided at an end. The energy is exactly quadratic in lambda_electrostatics, so
@@ -86,7 +97,10 @@ def test_lambda_derivatives_match_a_double_precision_difference(method, platform
         pytest.skip("the GPU kernels' cutoff paths are covered by PME and RF-nonperiodic (test time)")
     """lambda_derivatives on every platform and precision equals a double-precision finite difference of the
     Reference platform's energy at the same positions to 1e-5 relative: lambda_electrostatics through the exact
-    NonbondedForce quadratic (B + 2 C lambda, in double on the host), lambda_sterics from the force's kernel."""
+    NonbondedForce quadratic (B + 2 C lambda), lambda_sterics from the force's kernel. On OpenCL and CUDA in single
+    and mixed precision B and C are computed on the device in the platform's precision (its FFT is single
+    precision), so there dU/dlambda_e, a small difference of large terms, is exact to the platform's tolerance
+    relative to the size of the ligand's electrostatics (its energy change from lambda_e = 0 to 1)."""
     test, _, context = contexts(method, platform)
     # The Reference System with this Context's PME grid and alpha (OpenCL picks other grid sizes than Reference).
     system = copy.deepcopy(test.system)
@@ -103,9 +117,13 @@ def test_lambda_derivatives_match_a_double_precision_difference(method, platform
             context.setParameter(name, value)
             reference.setParameter(name, value)
         analytic = openmmligand.lambda_derivatives(context)
+        single = platform[1] in ("single", "mixed")
+        if single:
+            electrostatics = abs(loop_energy(reference, (lambdas[0], 1.0)) - loop_energy(reference, (lambdas[0], 0.0)))
         for name, value in zip(LAMBDAS, lambdas):
             numeric = reference_difference(reference, name, value)
-            assert analytic[name] == pytest.approx(numeric, rel=1e-5, abs=1e-5), (
+            margin = tolerance(platform) * electrostatics if single and name == "lambda_electrostatics" else 1e-5
+            assert analytic[name] == pytest.approx(numeric, rel=1e-5, abs=margin), (
                 lambdas,
                 name,
                 analytic[name],

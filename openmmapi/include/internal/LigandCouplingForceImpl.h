@@ -15,6 +15,7 @@
 namespace OpenMMLigand {
 
 class NonbondedLambdaQuadratic;
+class NonbondedChargeOffsets;
 
 /** The ForceImpl of LigandCouplingForce: validates the force and drives its kernel. */
 class OPENMM_EXPORT_LIGAND LigandCouplingForceImpl : public OpenMM::ForceImpl {
@@ -70,6 +71,34 @@ private:
     /** The lambda_electrostatics quadratic of an offset NonbondedForce (getStateEnergies, getLambdaDerivatives). */
     std::unique_ptr<NonbondedLambdaQuadratic> nonbondedQuadraticPtr;
     NonbondedLambdaQuadratic& nonbondedQuadratic();
+    /**
+     * The charges and offsets of each NonbondedForce of the System (by force index; null for other forces) as this
+     * Context computes with them: read at Context creation, replaced when a fit shows that the System's current
+     * ones are what the Context has (after NonbondedForce::updateParametersInContext).
+     */
+    std::vector<std::unique_ptr<NonbondedChargeOffsets>> nonbondedSnapshots;
+    /**
+     * b and c (kJ/mol) of E = A + b lambda_e + c lambda_e^2 for the offset NonbondedForce with this index, on the
+     * device where the platform can, else on the host; from the parameters the Context computes with. Returns
+     * false, computing nothing, if the System's offsets (or, for the host route, charges) are no longer the ones
+     * the Context was created with: the caller then fits the Context's own energies.
+     *
+     * @param evaluatedAt  the lambda_e at which the NonbondedForce was last evaluated (its device charges)
+     */
+    bool exactNonbondedCoefficients(OpenMM::ContextImpl& context, int forceIndex, const OpenMM::NonbondedForce& force,
+            double evaluatedAt, double& b, double& c);
+    /** b and c for the given charges and offsets, on the device or on the host. */
+    void nonbondedCoefficients(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& force,
+            const NonbondedChargeOffsets& offsets, double evaluatedAt, double& b, double& c);
+    /**
+     * After a fit gave b and c of the NonbondedForce as the Context has it: if the System's current charges and
+     * offsets give the same, the Context has them (they were pushed with updateParametersInContext), and they are
+     * kept for the next calls, which then need no fit.
+     *
+     * @param scale  the magnitude of the energies the fit was made of (kJ/mol), for its tolerance
+     */
+    void adoptIfSystemMatches(OpenMM::ContextImpl& context, int forceIndex, const OpenMM::NonbondedForce& force,
+            double evaluatedAt, double bFit, double cFit, double scale);
 };
 
 } // namespace OpenMMLigand

@@ -4,7 +4,9 @@
 #define COMMON_CALC_LIGAND_COUPLING_FORCE_KERNEL_H_
 
 #include "LigandKernels.h"
+#include "CommonNonbondedLambdaQuadratic.h"
 #include "LigandHostParameters.h"
+#include <memory>
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
 #include "openmm/common/ComputeKernel.h"
@@ -33,6 +35,9 @@ public:
             int numGroups, double ewaldAlpha) override;
     void copyParametersToContext(
             OpenMM::ContextImpl& context, const LigandCouplingForce& force, double dispersionCoefficient) override;
+    bool computesNonbondedQuadratic(OpenMM::ContextImpl& context) override;
+    void computeNonbondedQuadratic(OpenMM::ContextImpl& context, const NonbondedChargeOffsets& offsets, double lambda,
+            double alpha, const int grid[3], bool plasma, double& b, double& c) override;
     /** Recompute where each ligand atom sits in OpenMM's (reordered) arrays. */
     void updateLigandPositions();
 
@@ -58,6 +63,7 @@ private:
     OpenMM::ComputeArray stateParams, stateEnergies;        // sized on first use by getStateEnergies()
     int blockSize = 64, interactionThreads = 0;
     ForceInfo* info = nullptr;
+    std::unique_ptr<CommonNonbondedLambdaQuadratic> nonbondedQuadratic; // made at the first use
 };
 
 } // namespace OpenMMLigand

@@ -139,6 +139,22 @@ void CommonCalcLigandCouplingForceKernel::updateLigandPositions() {
     for (size_t i = 0; i < params.ligand.size(); i++)
         positions[i] = where[params.ligand[i]];
     ligandPosIndex.upload(positions);
+    if (nonbondedQuadratic)
+        nonbondedQuadratic->updatePositionIndices();
+}
+
+bool CommonCalcLigandCouplingForceKernel::computesNonbondedQuadratic(ContextImpl& context) {
+    if (!nonbondedQuadratic)
+        nonbondedQuadratic.reset(new CommonNonbondedLambdaQuadratic(cc));
+    return nonbondedQuadratic->isAvailable();
+}
+
+void CommonCalcLigandCouplingForceKernel::computeNonbondedQuadratic(ContextImpl& context,
+        const NonbondedChargeOffsets& offsets, double lambda, double alpha, const int grid[3], bool plasma, double& b,
+        double& c) {
+    if (!computesNonbondedQuadratic(context))
+        throwLigandError("computeNonbondedQuadratic(): this Context has no device route");
+    nonbondedQuadratic->compute(offsets, lambda, alpha, grid, plasma, b, c);
 }
 
 void CommonCalcLigandCouplingForceKernel::createKernels() {
@@ -175,7 +191,8 @@ void CommonCalcLigandCouplingForceKernel::createKernels() {
     defines["NUM_DERIVS"] = cc.intToString(std::max<size_t>(1, derivNames.size()));
     defines["STERICS_DERIV"] = cc.intToString(derivIndex(params.stericsName, params.stericsDerivative));
     defines["ELEC_DERIV"] = cc.intToString(derivIndex(params.electrostaticsName, params.electrostaticsDerivative));
-    ComputeProgram program = cc.compileProgram(CommonLigandKernelSources::ligandCoupling, defines);
+    ComputeProgram program = cc.compileProgram(
+            CommonLigandKernelSources::positionCheck + CommonLigandKernelSources::ligandCoupling, defines);
     // Without parameter derivatives the derivative buffer may not exist; the kernels then never touch it.
     ArrayInterface& derivs = derivNames.empty() ? cc.getEnergyBuffer() : cc.getEnergyParamDerivBuffer();
 

@@ -12,6 +12,7 @@
  * Defines set by the host: NUM_ATOMS, PADDED_NUM_ATOMS, NUM_LIGAND, NUM_INTERNAL_PAIRS, BLOCK_SIZE,
  * USE_CUTOFF, USE_PERIODIC, CUTOFF, CUTOFF_SQUARED, USE_SWITCH, SWITCH_DISTANCE, SWITCH_WIDTH, USE_ELECTROSTATICS,
  * KRF, CRF, SOFTCORE_C, IS_C6, SOFTCORE_F, HAS_ELEC_SOFTCORE, NUM_DERIVS, STERICS_DERIV, ELEC_DERIV (indices or -1).
+ * Compiled after positionCheck.cc (isSanePosition).
  */
 
 typedef struct {
@@ -107,24 +108,6 @@ DEVICE real3 pairDelta(real3 from, real3 to, real4 periodicBoxSize, real4 invPer
     APPLY_PERIODIC_TO_DELTA(delta)
 #endif
     return delta;
-}
-
-#ifdef __OPENCL_VERSION__
-#define LIGAND_FLOAT_BITS(x) as_uint(x)
-#else
-#define LIGAND_FLOAT_BITS(x) __float_as_uint(x)
-#endif
-
-/**
- * Whether a position is one the force accepts: finite, and each coordinate within MAX_COORDINATE nm of the origin
- * (PositionCheck.h on the host). NaN and infinity are read from the bits: OpenMM compiles with fast-math flags under
- * which a compiler may assume that no NaN exists and fold a comparison-based test away.
- */
-DEVICE bool isSanePosition(real4 p) {
-    float x = (float) p.x, y = (float) p.y, z = (float) p.z;
-    bool nonFinite = ((LIGAND_FLOAT_BITS(x) & 0x7f800000) == 0x7f800000) || ((LIGAND_FLOAT_BITS(y) & 0x7f800000) == 0x7f800000) ||
-                     ((LIGAND_FLOAT_BITS(z) & 0x7f800000) == 0x7f800000);
-    return !nonFinite && fabs(x) <= (float) MAX_COORDINATE && fabs(y) <= (float) MAX_COORDINATE && fabs(z) <= (float) MAX_COORDINATE;
 }
 
 /**
