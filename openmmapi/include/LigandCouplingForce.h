@@ -350,19 +350,22 @@ public:
      * lambda_sterics (softcore), 4g+2: electrostatics at full coupling, 4g+3: electrostatics at the current
      * lambda_electrostatics (the full value times lambda_electrostatics: the ligand's charges scale with it, as in
      * decouple()). Electrostatics is the direct-space pair term with this force's charges: erfc(alpha r)/r within
-     * the cutoff when ewaldAlpha > 0 (PME, Ewald), reaction field with this force's dielectric for the cutoff methods,
-     * plain Coulomb without a cutoff. Pairs the force excludes, and the ligand's own pairs, are not counted; the
+     * the cutoff with the Ewald alpha of the System's NonbondedForce (PME: the one the Context uses; Ewald, LJPME),
+     * reaction field with this force's dielectric for the cutoff methods, plain Coulomb without a cutoff. Pairs the force excludes, and the ligand's own pairs, are not counted; the
      * Lennard-Jones terms summed over groups covering the environment equal the force's ligand–environment
      * Lennard-Jones. Nothing in the Context changes.
      *
      * @param context          a Context containing the System this force belongs to
      * @param particleGroups   the group of each particle (one entry per particle; -1: in no group)
      * @param numGroups        the number of groups (group indices are 0 .. numGroups-1)
-     * @param ewaldAlpha       the Ewald screening parameter (1/nm) for PME/Ewald Systems, 0 otherwise
+     * @param ewaldAlpha       ALPHA_OF_THE_SYSTEM (the default): the System's, as above; or the Ewald screening
+     *                         parameter to use (1/nm; 0: no screening, reaction field or plain Coulomb)
      * @return 4 numGroups energies (kJ/mol), as described
      */
-    std::vector<double> getInteractionEnergies(
-            OpenMM::Context& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha = 0.0);
+    std::vector<double> getInteractionEnergies(OpenMM::Context& context, const std::vector<int>& particleGroups,
+            int numGroups, double ewaldAlpha = ALPHA_OF_THE_SYSTEM);
+    /** getInteractionEnergies()'s ewaldAlpha that means: the alpha of the System's NonbondedForce. */
+    static constexpr double ALPHA_OF_THE_SYSTEM = -1.0;
     /** Whether this force uses periodic boundary conditions (true for CutoffPeriodic). */
     bool usesPeriodicBoundaryConditions() const {
         return nonbondedMethod == CutoffPeriodic;

@@ -531,6 +531,30 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
     return result;
 }
 
+double LigandCouplingForceImpl::ewaldAlphaOf(ContextImpl& context) {
+    double alpha = 0.0;
+    const System& system = context.getSystem();
+    for (int i = 0; i < system.getNumForces(); i++) {
+        const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
+        if (nonbonded == nullptr)
+            continue;
+        double value = 0.0;
+        int nx, ny, nz;
+        const NonbondedForce::NonbondedMethod method = nonbonded->getNonbondedMethod();
+        if (method == NonbondedForce::PME)
+            nonbondedQuadratic().pmeParameters(context, *nonbonded, value, nx, ny, nz); // the Context's own
+        else if (method == NonbondedForce::LJPME) // (OpenMM 7.7's OpenCL reports no LJPME parameters)
+            NonbondedForceImpl::calcPMEParameters(system, *nonbonded, value, nx, ny, nz, false);
+        else if (method == NonbondedForce::Ewald)
+            NonbondedForceImpl::calcEwaldParameters(system, *nonbonded, value, nx, ny, nz);
+        if (alpha != 0.0 && value != alpha)
+            throwLigandError("getInteractionEnergies(): the System's NonbondedForces use different Ewald alphas (",
+                    alpha, " and ", value, " /nm): pass the one to use as ewaldAlpha");
+        alpha = (value != 0.0 ? value : alpha);
+    }
+    return alpha;
+}
+
 vector<double> LigandCouplingForceImpl::getInteractionEnergies(
         ContextImpl& context, const vector<int>& particleGroups, int numGroups, double ewaldAlpha) {
     const int numParticles = context.getSystem().getNumParticles();
@@ -544,8 +568,10 @@ vector<double> LigandCouplingForceImpl::getInteractionEnergies(
         if (particleGroups[i] < -1 || particleGroups[i] >= numGroups)
             throwLigandError("getInteractionEnergies(): particle " + std::to_string(i) + " is in group " +
                              std::to_string(particleGroups[i]) + ", outside -1 .. " + std::to_string(numGroups - 1));
+    if (ewaldAlpha == LigandCouplingForce::ALPHA_OF_THE_SYSTEM)
+        ewaldAlpha = ewaldAlphaOf(context);
     if (!(ewaldAlpha >= 0.0) || !std::isfinite(ewaldAlpha))
-        throwLigandError("getInteractionEnergies(): ewaldAlpha must be >= 0 (1/nm)");
+        throwLigandError("getInteractionEnergies(): ewaldAlpha must be >= 0 (1/nm), or ALPHA_OF_THE_SYSTEM");
     if (ewaldAlpha > 0.0 && owner.getNonbondedMethod() != LigandCouplingForce::CutoffPeriodic)
         throwLigandError(
                 "getInteractionEnergies(): ewaldAlpha > 0 needs the CutoffPeriodic method (PME/Ewald Systems)");

@@ -2,7 +2,6 @@
 # Copyright (c) 2026 the openmm-ligand developers
 """Per-residue ligand–environment interaction energies: the interaction fingerprint, computed by the force's kernel."""
 
-import math
 import weakref
 
 import numpy
@@ -65,27 +64,6 @@ def _make_residue_groups(topology, ligand_atoms, lump_solvent):
         resids.append(f"{residue.id}{':' + chain if chain else ''}")
     group_of.setflags(write=False)
     return tuple(names), tuple(resnames), tuple(resids), group_of
-
-
-def _ewald_alpha(context):
-    """The Ewald screening parameter (1/nm) of the System's NonbondedForce for PME, LJPME and Ewald, else 0.
-
-    The one set, or else the one NonbondedForceImpl derives from the error tolerance and the cutoff (every platform
-    uses it unchanged; only grid sizes are rounded per platform). Not getPMEParametersInContext: OpenMM's CPU
-    platform answers that from an uninitialized flag until the Context's first evaluation, and OpenMM 7.7's OpenCL
-    platform reports no LJPME grid at all.
-    """
-    for force in context.getSystem().getForces():
-        if isinstance(force, openmm.NonbondedForce):
-            method = force.getNonbondedMethod()
-            if method not in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME, openmm.NonbondedForce.Ewald):
-                return 0.0
-            alpha = force.getPMEParameters()[0].value_in_unit(openmm.unit.nanometer**-1)
-            if method != openmm.NonbondedForce.Ewald and alpha > 0:
-                return alpha
-            cutoff = force.getCutoffDistance().value_in_unit(openmm.unit.nanometer)
-            return math.sqrt(-math.log(2 * force.getEwaldErrorTolerance())) / cutoff
-    return 0.0
 
 
 def interaction_energies(
@@ -155,7 +133,7 @@ def interaction_energies(
                     raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
                 group_of[atom] = index
     values = numpy.array(
-        force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names), _ewald_alpha(context))
+        force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names))
     ).reshape(len(names), 4)
     table = {"group": names, "residue_name": resnames, "residue_id": resids}
     for k, field in enumerate(FIELDS):

@@ -98,8 +98,11 @@ def test_groups_match_custom_nonbonded_force(method, platform):
     test, system, context = decoupled(method, platform)
     waters = nearest_waters(test, 3)
     table = openmmligand.interaction_energies(context, {f"water {k}": w for k, w in enumerate(waters)})
-    alpha = openmmligand.interactions._ewald_alpha(context)
-    assert (alpha > 0) == (method == "PME")
+    # The alpha the Context's NonbondedForce uses, as OpenMM reports it (after a first evaluation, which OpenMM's CPU
+    # platform needs before it can answer).
+    nonbonded = next(f for f in system.getForces() if isinstance(f, openmm.NonbondedForce))
+    energy(context)
+    alpha = nonbonded.getPMEParametersInContext(context)[0] if method == "PME" else 0.0
     tol = max(tolerance(platform), 1e-7) * 20
     for k, water in enumerate(waters):
         expected = reference_group_energies(test, system, water, method, alpha)
@@ -204,26 +207,32 @@ def test_residue_groups_are_cached_per_topology_and_follow_edits():
 
 
 def test_ewald_alpha_for_every_ewald_method(platform):
-    # The alpha the interaction energies screen with is the one the Context's NonbondedForce uses: PME's from the
-    # Context; LJPME's (which OpenMM 7.7's OpenCL will not report) and Ewald's from the tolerance and cutoff.
-    alphas = {}
+    """The alpha the interaction energies screen with is the one the Context's NonbondedForce uses, found by the
+    force itself: PME's from the Context; LJPME's (which OpenMM 7.7's OpenCL will not report) and Ewald's from the
+    tolerance and cutoff. Checked against Coulomb's law with erfc screening for one pair."""
+    expected = math.sqrt(-math.log(2 * 5e-4)) / 1.0
+    r = math.sqrt(0.5**2 + 0.4**2 + 0.3**2)
     for method in (openmm.NonbondedForce.PME, openmm.NonbondedForce.LJPME, openmm.NonbondedForce.Ewald):
         system = openmm.System()
         system.setDefaultPeriodicBoxVectors(*(openmm.Vec3(*row) * 2.5 for row in numpy.eye(3)))
         nonbonded = openmm.NonbondedForce()
         nonbonded.setNonbondedMethod(method)
         nonbonded.setCutoffDistance(1.0)
+        force = openmmligand.LigandCouplingForce()
         for q in (0.5, -0.5):
             system.addParticle(1.0)
             nonbonded.addParticle(q, 0.3, 0.5)
+            force.addParticle(q, 0.3, 0.5)
+        force.setLigandParticles([0])
+        force.setNonbondedMethod(force.CutoffPeriodic)
+        force.setCutoffDistance(1.0)
         system.addForce(nonbonded)
+        system.addForce(force)
         context = make_context(system, platform)
         context.setPositions([openmm.Vec3(0, 0, 0), openmm.Vec3(0.5, 0.4, 0.3)])
-        alphas[method] = openmmligand.interactions._ewald_alpha(context)
-    expected = math.sqrt(-math.log(2 * 5e-4)) / 1.0
-    assert alphas[openmm.NonbondedForce.PME] == pytest.approx(expected, rel=1e-12)
-    assert alphas[openmm.NonbondedForce.LJPME] == pytest.approx(expected, rel=1e-12)
-    assert alphas[openmm.NonbondedForce.Ewald] == pytest.approx(expected, rel=1e-12)
+        elec_full = force.getInteractionEnergies(context, [-1, 0], 1)[2]
+        coulomb = 138.935456 * 0.5 * -0.5 * math.erfc(expected * r) / r
+        assert elec_full == pytest.approx(coulomb, rel=max(tolerance(platform), 1e-7) * 10), method
 
 
 def test_context_is_left_untouched(platform):

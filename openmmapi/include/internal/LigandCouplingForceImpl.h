@@ -34,6 +34,11 @@ public:
     std::map<std::string, double> getDefaultParameters();
     std::vector<std::string> getKernelNames();
     void updateParametersInContext(OpenMM::ContextImpl& context);
+    /**
+     * The Ewald alpha (1/nm) of the System's NonbondedForce in this Context: PME's as the Context reports it, Ewald's
+     * and LJPME's as NonbondedForceImpl derives it; 0 without such a force.
+     */
+    double ewaldAlphaOf(OpenMM::ContextImpl& context);
     /** See LigandCouplingForce::getInteractionEnergies(); checks the groups, then asks the kernel. */
     std::vector<double> getInteractionEnergies(
             OpenMM::ContextImpl& context, const std::vector<int>& particleGroups, int numGroups, double ewaldAlpha);

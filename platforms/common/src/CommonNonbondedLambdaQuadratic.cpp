@@ -9,6 +9,7 @@
 #include "PositionCheck.h"
 #include "openmm/common/ContextSelector.h"
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 using namespace OpenMM;
@@ -27,7 +28,10 @@ bool CommonNonbondedLambdaQuadratic::isAvailable() {
         // Every force has been initialized by now: if no force has claimed posq's fourth component for charges,
         // the NonbondedForce keeps them in its own array, which this class cannot read (nor can it claim posq:
         // requestPosqCharges() hands it to the first caller, and no one else asks after initialization).
-        available = (OPENMMLIGAND_HAS_COMMON_FFT && !cc.requestPosqCharges()) ? 1 : 0;
+        // OPENMMLIGAND_NONBONDED_ROUTE=host keeps the host route, to compare the two (bench/state_energies.py).
+        const char* route = std::getenv("OPENMMLIGAND_NONBONDED_ROUTE");
+        const bool hostAsked = (route != nullptr && string(route) == "host");
+        available = (OPENMMLIGAND_HAS_COMMON_FFT && !hostAsked && !cc.requestPosqCharges()) ? 1 : 0;
     }
     return available == 1;
 }
