@@ -39,7 +39,9 @@ from plotting import paired_bars
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATES = [(1.0, float(e)) for e in numpy.linspace(1, 0, 8)] + [(float(s), 0.0) for s in numpy.linspace(1, 0, 13)[1:]]
-STATES_50 = [(1.0, float(e)) for e in numpy.linspace(1, 0, 20)] + [(float(s), 0.0) for s in numpy.linspace(1, 0, 31)[1:]]
+STATES_50 = [(1.0, float(e)) for e in numpy.linspace(1, 0, 20)] + [
+    (float(s), 0.0) for s in numpy.linspace(1, 0, 31)[1:]
+]
 
 
 def build(name):
@@ -168,6 +170,7 @@ def main():
         choices=["water-rf", "water-pme", "water-pme-40k", "water-nocutoff", "hiv-protease"],
     )
     parser.add_argument("--platforms", nargs="+", default=["CPU", "OpenCL", "CUDA"])
+    parser.add_argument("--precisions", nargs="+", default=["mixed"], help="on GPU platforms (default: mixed)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--name", default="state_energies")
     args = parser.parse_args()
@@ -182,25 +185,25 @@ def main():
                 continue
             if not p.supportsKernels([KERNEL_NAME]):
                 continue
-            precision = "mixed" if "Precision" in p.getPropertyNames() else None
-            row = {
-                "system": label,
-                "atoms": system.getNumParticles(),
-                "platform": platform,
-                "precision": precision,
-                "states": len(STATES),
-                **measure(system, positions, ligand_atoms, topology, platform, precision, args.repeats),
-            }
-            rows.append(row)
-            m, over = row["median_s"], row["over_evaluation"]
-            print(f"{label} ({row['atoms']} atoms), {platform}{' ' + precision if precision else ''}:", flush=True)
-            for entry in m:
-                print(
-                    f"  {entry:22s} {m[entry]['wall'] * 1e3:9.2f} ms wall ({over[entry]:6.2f} evaluations)"
-                    f"  {m[entry]['cpu'] * 1e3:9.2f} ms process CPU  {m[entry]['thread'] * 1e3:9.2f} ms host thread",
-                    flush=True,
-                )
-            print(f"  host-route calls while timing: {row['host_route_calls_in_the_timed_repeats']}", flush=True)
+            for precision in args.precisions if "Precision" in p.getPropertyNames() else [None]:
+                row = {
+                    "system": label,
+                    "atoms": system.getNumParticles(),
+                    "platform": platform,
+                    "precision": precision,
+                    "states": len(STATES),
+                    **measure(system, positions, ligand_atoms, topology, platform, precision, args.repeats),
+                }
+                rows.append(row)
+                m, over = row["median_s"], row["over_evaluation"]
+                print(f"{label} ({row['atoms']} atoms), {platform}{' ' + precision if precision else ''}:", flush=True)
+                for entry in m:
+                    print(
+                        f"  {entry:22s} {m[entry]['wall'] * 1e3:9.2f} ms wall ({over[entry]:6.2f} evaluations)"
+                        f"  {m[entry]['cpu'] * 1e3:9.2f} ms process CPU  {m[entry]['thread'] * 1e3:9.2f} ms host thread",
+                        flush=True,
+                    )
+                print(f"  host-route calls while timing: {row['host_route_calls_in_the_timed_repeats']}", flush=True)
     results = {"openmm": openmm.__version__, "cpu_count": os.cpu_count(), "states": STATES, "rows": rows}
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", args.name + ".json")

@@ -302,8 +302,12 @@ public:
      * B and C are computed directly, as OpenMM defines the energy: pair sums over the pairs with a moving charge
      * (1/r with no cutoff, reaction field with a cutoff, erfc(alpha r)/r with PME, plus PME's exclusion
      * corrections and the exception offsets), and for PME the self energy and the reciprocal sum on the
-     * Context's own grid and alpha (one FFT of the grid, done on the host). So no evaluation at another lambda is
-     * needed. Plain Ewald, LJPME, several such NonbondedForces, or a Custom*Force whose energy expression is a
+     * Context's own grid and alpha (one FFT of the grid). On OpenCL and CUDA (OpenMM 8) all of it runs on the
+     * device, from the charges the Context computes with (no positions are downloaded); on Reference, CPU and with
+     * OpenMM 7.7 on the host, in double precision. So no evaluation at another lambda is needed. If the System's
+     * NonbondedForce offsets (or, on the host route, charges) are no longer those the Context was created with, B
+     * and C are fitted from the Context's own energies instead (two more evaluations of its group), so that the
+     * result is always the Context's. Plain Ewald, LJPME, several such NonbondedForces, or a Custom*Force whose energy expression is a
      * polynomial of degree <= 2 in lambda_electrostatics (read from the expression itself, e.g. decouple()'s
      * restored internal electrostatics): the quadratic is instead fitted to the energy of the force groups holding
      * them at two more values of lambda_electrostatics (exact too, two more group evaluations). Any other force that
@@ -324,8 +328,8 @@ public:
      *
      * Every force that reports parameter derivatives (this one, Custom*Forces that requested them) contributes its
      * own; a NonbondedForce whose charges follow lambda_electrostatics through offsets, which reports none,
-     * contributes B + 2 C lambda_electrostatics with B and C computed in double precision exactly as for
-     * getStateEnergies() (no cutoff, reaction field, PME). For plain Ewald or LJPME that NonbondedForce's force group
+     * contributes B + 2 C lambda_electrostatics with B and C computed exactly as for getStateEnergies() (no cutoff,
+     * reaction field, PME; on the device on OpenCL and CUDA, in double precision on the host elsewhere). For plain Ewald or LJPME that NonbondedForce's force group
      * is instead evaluated at lambda_electrostatics = 0, 1/2 and 1 (exact to the platform's precision).
      *
      * Throws (naming the force) if this force did not request both derivatives (addEnergyParameterDerivative), if

@@ -24,10 +24,10 @@ class NonbondedChargeOffsets {
 public:
     /** The charge offsets of a force for one parameter: the part that may change without reinitialize(). */
     struct Offsets {
-        std::vector<int> particles;            ///< particles with a charge offset, ascending
-        std::vector<double> slopes;            ///< dq_i (e) of each of those particles
-        std::vector<int> exceptions;           ///< exceptions with a charge-product offset, ascending
-        std::vector<double> exceptionSlopes;   ///< dqq_e (e^2) of each of those exceptions
+        std::vector<int> particles;          ///< particles with a charge offset, ascending
+        std::vector<double> slopes;          ///< dq_i (e) of each of those particles
+        std::vector<int> exceptions;         ///< exceptions with a charge-product offset, ascending
+        std::vector<double> exceptionSlopes; ///< dqq_e (e^2) of each of those exceptions
         bool operator==(const Offsets& other) const {
             return particles == other.particles && slopes == other.slopes && exceptions == other.exceptions &&
                    exceptionSlopes == other.exceptionSlopes;
@@ -48,14 +48,14 @@ public:
 
     Offsets offsets;
     OpenMM::NonbondedForce::NonbondedMethod method = OpenMM::NonbondedForce::NoCutoff;
-    double cutoff = 0.0;                            ///< nm
+    double cutoff = 0.0; ///< nm
     double reactionFieldDielectric = 1.0;
-    bool exceptionsUsePeriodic = false;             ///< whether exceptions take the minimum image
-    std::vector<double> baseCharges;               ///< q_i (e) of every particle; empty unless asked for
-    std::vector<int> offsetIndex;                  ///< per particle: its index in offsets.particles, or -1
-    std::vector<std::pair<int, int>> excludedPairs; ///< the exceptions (p1, p2) with at least one offset particle
+    bool exceptionsUsePeriodic = false;              ///< whether exceptions take the minimum image
+    std::vector<double> baseCharges;                 ///< q_i (e) of every particle; empty unless asked for
+    std::vector<int> offsetIndex;                    ///< per particle: its index in offsets.particles, or -1
+    std::vector<std::pair<int, int>> excludedPairs;  ///< the exceptions (p1, p2) with at least one offset particle
     std::vector<std::pair<int, int>> exceptionPairs; ///< (p1, p2) of each exception in offsets.exceptions
-    double netSlope = 0.0;                          ///< sum of dq_i (e): the box's charge change per unit lambda
+    double netSlope = 0.0;                           ///< sum of dq_i (e): the box's charge change per unit lambda
     /** Bumped when the contents change, so a device copy knows to upload them again. */
     long long version = 0;
 };

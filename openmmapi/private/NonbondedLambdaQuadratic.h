@@ -20,7 +20,8 @@ class NonbondedChargeOffsets;
  * platform: direct-space pair sums (no cutoff, reaction field, PME's erfc), for PME also the exclusion
  * corrections, the self energy, the neutralizing-plasma term of the OpenMM release running, and the reciprocal
  * sum on the Context's own grid (PmeReciprocalQuadratic). All in double precision on the host: no evaluation of
- * the System at another lambda.
+ * the System at another lambda. This is the host route (Reference, CPU, OpenMM 7.7); OpenCL and CUDA with OpenMM 8
+ * take the device route (CommonNonbondedLambdaQuadratic), which never downloads the positions.
  *
  * Plain Ewald and LJPME are not covered (covers() says so). One object per Context: it keeps the PME grid.
  */
@@ -43,8 +44,8 @@ public:
      * The PME alpha (1/nm) and grid a Context uses for a NonbondedForce (getPMEParametersInContext, after the
      * first evaluation some platforms need before they can answer).
      */
-    void pmeParameters(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& alpha,
-            int& gridX, int& gridY, int& gridZ);
+    void pmeParameters(OpenMM::ContextImpl& context, const OpenMM::NonbondedForce& nonbonded, double& alpha, int& gridX,
+            int& gridY, int& gridZ);
     /** How many times compute() has run in this process (tests check that the GPU routes never call it). */
     static long long getHostComputationCount();
 

@@ -225,8 +225,7 @@ void LigandCouplingForceImpl::nonbondedCoefficients(ContextImpl& context, const 
         int grid[3] = {0, 0, 0};
         if (offsets.method == NonbondedForce::PME)
             nonbondedQuadratic().pmeParameters(context, force, alpha, grid[0], grid[1], grid[2]);
-        k.computeNonbondedQuadratic(
-                context, offsets, evaluatedAt, alpha, grid, openmmCountsNeutralizingPlasma(), b, c);
+        k.computeNonbondedQuadratic(context, offsets, evaluatedAt, alpha, grid, openmmCountsNeutralizingPlasma(), b, c);
     }
     else
         nonbondedQuadratic().compute(context, force, offsets, b, c);

@@ -68,7 +68,6 @@ vector<double> PmeReciprocalQuadratic::bsplineModuli(int n) {
     return moduli;
 }
 
-
 PmeReciprocalQuadratic::PmeReciprocalQuadratic(int nx, int ny, int nz) {
     if (nx < PME_ORDER || ny < PME_ORDER || nz < PME_ORDER)
         throw OpenMM::OpenMMException(

@@ -132,9 +132,9 @@ def interaction_energies(
                 if group_of[atom] != -1:
                     raise LigandError(f"particle {atom} is in two groups ('{names[group_of[atom]]}' and '{name}')")
                 group_of[atom] = index
-    values = numpy.array(
-        force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names))
-    ).reshape(len(names), 4)
+    values = numpy.array(force.getInteractionEnergies(context, group_of.astype(int).tolist(), len(names))).reshape(
+        len(names), 4
+    )
     table = {"group": names, "residue_name": resnames, "residue_id": resids}
     for k, field in enumerate(FIELDS):
         table[field] = values[:, k] if len(names) else numpy.zeros(0)

@@ -64,6 +64,7 @@ private:
     int blockSize = 64, interactionThreads = 0;
     ForceInfo* info = nullptr;
     std::unique_ptr<CommonNonbondedLambdaQuadratic> nonbondedQuadratic; // made at the first use
+    bool posqChargesElsewhere = false; // a force other than NonbondedForce may own posq's charges
 };
 
 } // namespace OpenMMLigand

@@ -8,6 +8,9 @@
 #include "PositionCheck.h"
 #include <limits>
 #include "openmm/OpenMMException.h"
+#if __has_include("openmm/ConstantPotentialForce.h")
+#include "openmm/ConstantPotentialForce.h"
+#endif
 #include "openmm/common/ComputeForceInfo.h"
 #include "openmm/common/ContextSelector.h"
 #include "openmm/internal/ContextImpl.h"
@@ -73,6 +76,11 @@ void CommonCalcLigandCouplingForceKernel::initialize(
         const System& system, const LigandCouplingForce& force, double dispersionCoefficient) {
     ContextSelector selector(cc);
     params.initialize(force, dispersionCoefficient);
+#if __has_include("openmm/ConstantPotentialForce.h")
+    // The one force besides NonbondedForce that may keep its charges in posq, which the device route reads.
+    for (int i = 0; i < system.getNumForces(); i++)
+        posqChargesElsewhere |= (dynamic_cast<const ConstantPotentialForce*>(&system.getForce(i)) != nullptr);
+#endif
     int numParticles = force.getNumParticles();
     int numLigand = params.ligand.size();
     // The interaction kernel keeps one force per ligand atom in local memory.
@@ -144,6 +152,8 @@ void CommonCalcLigandCouplingForceKernel::updateLigandPositions() {
 }
 
 bool CommonCalcLigandCouplingForceKernel::computesNonbondedQuadratic(ContextImpl& context) {
+    if (posqChargesElsewhere)
+        return false;
     if (!nonbondedQuadratic)
         nonbondedQuadratic.reset(new CommonNonbondedLambdaQuadratic(cc));
     return nonbondedQuadratic->isAvailable();

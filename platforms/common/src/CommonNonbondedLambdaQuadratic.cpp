@@ -36,7 +36,8 @@ bool CommonNonbondedLambdaQuadratic::isAvailable() {
     return available == 1;
 }
 
-void CommonNonbondedLambdaQuadratic::createKernels(const NonbondedChargeOffsets& offsets, double alpha, const int grid[3]) {
+void CommonNonbondedLambdaQuadratic::createKernels(
+        const NonbondedChargeOffsets& offsets, double alpha, const int grid[3]) {
     const NonbondedForce::NonbondedMethod method = offsets.method;
     const bool ewald = (method == NonbondedForce::PME), cutoff = (method != NonbondedForce::NoCutoff);
     const bool periodic = (cutoff && method != NonbondedForce::CutoffNonPeriodic);
@@ -63,7 +64,8 @@ void CommonNonbondedLambdaQuadratic::createKernels(const NonbondedChargeOffsets&
             CommonLigandKernelSources::positionCheck + CommonLigandKernelSources::nonbondedQuadratic, defines);
     const bool useDouble = cc.getUseDoublePrecision();
     const int realSize = useDouble ? sizeof(double) : sizeof(float);
-    sums.initialize<long long>(cc, 6, "ligandQuadraticSums");
+    if (!sums.isInitialized())
+        sums.initialize<long long>(cc, 6, "ligandQuadraticSums");
     zeros.assign(6, 0);
     // Every argument is set in compute() (arrays may be resized, the box changes); here only their slots.
     auto withSlots = [](ComputeKernel kernel, int count) {
@@ -74,6 +76,10 @@ void CommonNonbondedLambdaQuadratic::createKernels(const NonbondedChargeOffsets&
     pairKernel = withSlots(program->createKernel("offsetPairSums"), 15);
     exclusionKernel = withSlots(program->createKernel("offsetExclusionSums"), 14);
     if (ewald) {
+        // The grid is the Context's, fixed for its life; made once.
+        if (gridReal.isInitialized())
+            throwLigandError("the PME grid of this Context changed from ", gridSize[0], "x", gridSize[1], "x",
+                    gridSize[2], " to ", grid[0], "x", grid[1], "x", grid[2], ": call Context.reinitialize()");
         for (int d = 0; d < 3; d++) {
             gridSize[d] = grid[d];
             vector<double> values = PmeReciprocalQuadratic::bsplineModuli(grid[d]);
@@ -160,12 +166,12 @@ void CommonNonbondedLambdaQuadratic::upload(const NonbondedChargeOffsets& offset
     uploadInts(exclusionOffsets, flat, "ligandQuadraticExclusions");
     uploadReals(pairSlopes, pairValues, "ligandQuadraticPairSlopes"); // as real2: (d_1, d_2) per pair
     uploadReals(exceptionSlopes, offsets.offsets.exceptionSlopes, "ligandQuadraticExceptionSlopes");
-    updatePositionIndices();
     uploadedVersion = offsets.version;
+    updatePositionIndices();
 }
 
 void CommonNonbondedLambdaQuadratic::updatePositionIndices() {
-    if (uploadedVersion < 0 && offsetParticles.empty() && excludedPairs.empty() && exceptionPairs.empty())
+    if (uploadedVersion < 0)
         return; // nothing uploaded yet
     const vector<int>& order = cc.getAtomIndex();
     vector<int> where(order.size(), -1);
@@ -259,8 +265,8 @@ void CommonNonbondedLambdaQuadratic::compute(const NonbondedChargeOffsets& offse
                 if (useDouble)
                     kernel->setArg(index + d, mm_double4(recip[d][0], recip[d][1], recip[d][2], 0));
                 else
-                    kernel->setArg(index + d,
-                            mm_float4((float) recip[d][0], (float) recip[d][1], (float) recip[d][2], 0.0f));
+                    kernel->setArg(
+                            index + d, mm_float4((float) recip[d][0], (float) recip[d][1], (float) recip[d][2], 0.0f));
             }
         };
         spreadKernel->setArg(0, cc.getPosq());
