@@ -114,22 +114,24 @@ void PmeReciprocalQuadratic::computeCoefficients(const vector<Vec3>& positions, 
         if (charges[i] == 0.0 && slopes[i] == 0.0)
             continue;
         const std::complex<double> charge(charges[i], slopes[i]);
-        int index[3];
+        // The grid points each dimension's spline covers, wrapped once here rather than in the inner loops.
+        size_t points[3][PME_ORDER];
         double weights[3][PME_ORDER];
+        const size_t strides[3] = {(size_t) ny * nz, (size_t) nz, 1};
         for (int d = 0; d < 3; d++) {
             double t = positions[i][0] * recip[0][d] + positions[i][1] * recip[1][d] + positions[i][2] * recip[2][d];
             t = (t - std::floor(t)) * gridSize[d];
             int ti = (int) t;
             splineWeights(t - ti, weights[d]);
-            index[d] = ti % gridSize[d];
+            for (int k = 0; k < PME_ORDER; k++)
+                points[d][k] = (size_t) ((ti + k) % gridSize[d]) * strides[d];
         }
         for (int ix = 0; ix < PME_ORDER; ix++) {
-            const size_t xbase = (size_t) ((index[0] + ix) % nx) * ny * nz;
             for (int iy = 0; iy < PME_ORDER; iy++) {
-                const size_t xybase = xbase + (size_t) ((index[1] + iy) % ny) * nz;
+                std::complex<double>* row = values + points[0][ix] + points[1][iy];
                 const std::complex<double> xy = charge * (weights[0][ix] * weights[1][iy]);
                 for (int iz = 0; iz < PME_ORDER; iz++)
-                    values[xybase + (index[2] + iz) % nz] += xy * weights[2][iz];
+                    row[points[2][iz]] += xy * weights[2][iz];
             }
         }
     }
@@ -141,27 +143,43 @@ void PmeReciprocalQuadratic::computeCoefficients(const vector<Vec3>& positions, 
     const double factor = M_PI * M_PI / (alpha * alpha);
     const double boxFactor = M_PI * box[0][0] * box[1][1] * box[2][2];
     const int maxkx = (nx + 1) / 2, maxky = (ny + 1) / 2, maxkz = (nz + 1) / 2;
+    // A rectangular box's exp(-factor m^2) is a product of one factor per dimension: nx + ny + nz exponentials
+    // instead of nx ny nz (a triclinic box computes each).
+    const bool rectangular = (box[1][0] == 0.0 && box[2][0] == 0.0 && box[2][1] == 0.0);
+    vector<double> expFactor[3];
+    if (rectangular)
+        for (int d = 0; d < 3; d++) {
+            expFactor[d].resize(gridSize[d]);
+            for (int k = 0; k < gridSize[d]; k++) {
+                const double m = (k < (gridSize[d] + 1) / 2 ? k : k - gridSize[d]) * recip[d][d];
+                expFactor[d][k] = std::exp(-factor * m * m);
+            }
+        }
+    // The summand at -k equals the one at k (both transforms are of real grids): the planes kz = 1 .. (nz-1)/2
+    // stand for their mirrors too; kz = 0 (and nz/2 for an even nz) are their own mirrors and count once.
     double sumLinear = 0.0, sumQuadratic = 0.0;
-    for (int kx = 0; kx < nx; kx++) {
-        const double mx = (kx < maxkx ? kx : kx - nx);
-        const double mhx = mx * recip[0][0];
-        const double bx = boxFactor * moduli[0][kx];
-        const int mirrorX = (nx - kx) % nx;
-        for (int ky = 0; ky < ny; ky++) {
-            const double my = (ky < maxky ? ky : ky - ny);
-            const double mhy = mx * recip[1][0] + my * recip[1][1];
-            const double by = moduli[1][ky];
-            const int mirrorY = (ny - ky) % ny;
-            for (int kz = 0; kz < nz; kz++) {
+    for (int kz = 0; kz <= nz / 2; kz++) {
+        const double weight = (kz == 0 || 2 * kz == nz) ? 1.0 : 2.0;
+        const double mz = (kz < maxkz ? kz : kz - nz);
+        const int mirrorZ = (nz - kz) % nz;
+        for (int kx = 0; kx < nx; kx++) {
+            const double mx = (kx < maxkx ? kx : kx - nx);
+            const double mhx = mx * recip[0][0];
+            const double bx = boxFactor * moduli[0][kx] * moduli[2][kz];
+            const int mirrorX = (nx - kx) % nx;
+            for (int ky = 0; ky < ny; ky++) {
                 if (kx == 0 && ky == 0 && kz == 0)
                     continue;
-                const double mz = (kz < maxkz ? kz : kz - nz);
+                const double my = (ky < maxky ? ky : ky - ny);
+                const double mhy = mx * recip[1][0] + my * recip[1][1];
                 const double mhz = mx * recip[2][0] + my * recip[2][1] + mz * recip[2][2];
                 const double m2 = mhx * mhx + mhy * mhy + mhz * mhz;
-                const double eta = ONE_4PI_EPS0_LIGAND * std::exp(-factor * m2) / (m2 * bx * by * moduli[2][kz]);
+                const double exponential =
+                        rectangular ? expFactor[0][kx] * expFactor[1][ky] * expFactor[2][kz] : std::exp(-factor * m2);
+                const double eta = weight * ONE_4PI_EPS0_LIGAND * exponential / (m2 * bx * moduli[1][ky]);
                 const std::complex<double> f = values[((size_t) kx * ny + ky) * nz + kz];
                 const std::complex<double> g =
-                        std::conj(values[((size_t) mirrorX * ny + mirrorY) * nz + (nz - kz) % nz]);
+                        std::conj(values[((size_t) mirrorX * ny + (ny - ky) % ny) * nz + mirrorZ]);
                 const std::complex<double> q = 0.5 * (f + g), dq = (f - g) * std::complex<double>(0.0, -0.5);
                 sumLinear += eta * (q.real() * dq.real() + q.imag() * dq.imag());
                 sumQuadratic += eta * std::norm(dq);
