@@ -109,6 +109,24 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
     for (int j = 0; j < numParticles; j++)
         everyone[j] = j;
     vector<int> near = cutoff ? particlesInReach(positions, offsetParticles, everyone, rc, periodic, box) : everyone;
+    // In a rectangular box, with everything within reach of the offset particles' centre less than half a box
+    // away from it, the images nearest that centre are each pair's nearest images too (two images of a pair within
+    // the cutoff would be a box length apart, more than twice the reach): one wrap per particle instead of per pair.
+    const bool rectangular = (box[1][0] == 0.0 && box[2][0] == 0.0 && box[2][1] == 0.0);
+    bool unwrapped = false;
+    vector<Vec3> local;
+    if (periodic && rectangular && !offsetParticles.empty()) {
+        auto delta = [&](const Vec3& from, const Vec3& to) { return periodicDelta(from, to, box); };
+        ParticleCluster cluster = clusterOf(positions, offsetParticles, delta);
+        if (withinHalfBox(cluster.radius + rc, periodic, box) && (int) near.size() < numParticles) {
+            unwrapped = true;
+            local.resize(numParticles);
+            for (int j : near)
+                local[j] = cluster.centre + delta(cluster.centre, positions[j]);
+            for (int i : offsetParticles)
+                local[i] = cluster.centre + delta(cluster.centre, positions[i]);
+        }
+    }
     vector<int> excludedFrom(numParticles, -1); // excludedFrom[j] == i: the pair (i, j) is excluded
     for (int i : offsetParticles) {
         for (int j : excludedPartners[i])
@@ -116,7 +134,9 @@ void NonbondedLambdaQuadratic::compute(ContextImpl& context, const NonbondedForc
         for (int j : near) {
             if (j == i || (isOffset[j] && j < i) || excludedFrom[j] == i)
                 continue; // each offset-offset pair once; excluded pairs above
-            Vec3 d = periodic ? periodicDelta(positions[i], positions[j], box) : positions[j] - positions[i];
+            Vec3 d = unwrapped  ? local[j] - local[i]
+                     : periodic ? periodicDelta(positions[i], positions[j], box)
+                                : positions[j] - positions[i];
             double r2 = d.dot(d);
             if (cutoff && r2 >= rc2)
                 continue;

@@ -31,7 +31,12 @@ bool CommonNonbondedLambdaQuadratic::isAvailable() {
         // OPENMMLIGAND_NONBONDED_ROUTE=host keeps the host route, to compare the two (bench/state_energies.py).
         const char* route = std::getenv("OPENMMLIGAND_NONBONDED_ROUTE");
         const bool hostAsked = (route != nullptr && string(route) == "host");
-        available = (OPENMMLIGAND_HAS_COMMON_FFT && !hostAsked && !cc.requestPosqCharges()) ? 1 : 0;
+#if OPENMMLIGAND_HAS_COMMON_FFT
+        available = (!hostAsked && !cc.requestPosqCharges()) ? 1 : 0;
+#else
+        available = 0; // OpenMM 7.7: no common FFT (nor ComputeContext::requestPosqCharges)
+        (void) hostAsked;
+#endif
     }
     return available == 1;
 }

@@ -28,6 +28,11 @@ public:
     }
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
 
+protected:
+    /** The K-state pass of getStateEnergies() on the kernel's threads, each over a slice of the candidates. */
+    std::vector<double> coupledStateEnergies(
+            const Evaluation& in, const std::vector<LigandLambdaFactors>& states) override;
+
 private:
     /** Per-thread accumulators, padded apart so that threads do not share cache lines. */
     struct ThreadResult {

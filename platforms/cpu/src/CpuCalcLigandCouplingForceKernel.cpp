@@ -121,3 +121,20 @@ double CpuCalcLigandCouplingForceKernel::execute(ContextImpl& context, bool incl
     params.addDerivatives(in.derivatives, dEdLs, dEdLe);
     return energy;
 }
+
+vector<double> CpuCalcLigandCouplingForceKernel::coupledStateEnergies(
+        const Evaluation& in, const vector<LigandLambdaFactors>& states) {
+    vector<int> near = coupledCandidates(in);
+    const int numThreads = threads.getNumThreads();
+    vector<vector<double>> partial(numThreads, vector<double>(states.size(), 0.0));
+    threads.execute([&](ThreadPool& pool, int thread) {
+        size_t begin = near.size() * thread / numThreads, end = near.size() * (thread + 1) / numThreads;
+        addCoupledStateEnergies(in, near, begin, end, states, partial[thread]);
+    });
+    threads.waitForThreads();
+    vector<double> energies(states.size(), 0.0);
+    for (const vector<double>& values : partial) // in thread order: the same sum on every call
+        for (size_t k = 0; k < states.size(); k++)
+            energies[k] += values[k];
+    return energies;
+}

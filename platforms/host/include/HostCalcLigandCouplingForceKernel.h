@@ -45,7 +45,7 @@ public:
         std::vector<LigandLambdaFactors> states;
         for (size_t k = 0; k < numStates; k++)
             states.emplace_back(s, lambdaSterics[k], lambdaElectrostatics[k]);
-        std::vector<double> energies(numStates, 0.0);
+        std::vector<double> energies = coupledStateEnergies(in, states);
         double cutoff2 = params.cutoffDistance * params.cutoffDistance;
         auto distance = [&](int i, int j) {
             OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
@@ -53,13 +53,6 @@ public:
             double r2 = delta.dot(delta);
             return (params.cutoff && r2 >= cutoff2) ? -1.0 : std::sqrt(r2);
         };
-        forEachCoupledPair(in, [&](int i, int j, double r, double r2) {
-            double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
-            double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
-            double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
-            for (size_t k = 0; k < numStates; k++)
-                energies[k] += evaluateLigandPair(r, sigma, epsilon, chargeProduct, s, states[k], true).energy;
-        });
         double internal = 0.0;
         for (auto& pair : params.internalPairs) {
             int i = params.ligand[pair.first], j = params.ligand[pair.second];
@@ -125,13 +118,24 @@ protected:
      */
     template <class Visitor>
     void forEachCoupledPair(const Evaluation& in, Visitor visit) const {
+        std::vector<int> near = coupledCandidates(in);
+        forEachCoupledPair(in, near, 0, near.size(), visit);
+    }
+    /** The environment particles that can be within the cutoff of a ligand particle (every one without cutoff). */
+    std::vector<int> coupledCandidates(const Evaluation& in) const {
+        return params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment, params.cutoffDistance,
+                                       params.periodic, in.box)
+                             : params.environment;
+    }
+    /** forEachCoupledPair() over the candidates near[begin, end) only. */
+    template <class Visitor>
+    void forEachCoupledPair(
+            const Evaluation& in, const std::vector<int>& near, size_t begin, size_t end, Visitor visit) const {
         double cutoff2 = params.cutoffDistance * params.cutoffDistance;
-        std::vector<int> near = params.cutoff ? particlesInReach(in.positions, params.ligand, params.environment,
-                                                        params.cutoffDistance, params.periodic, in.box)
-                                              : params.environment;
         for (size_t a = 0; a < params.ligand.size(); a++) {
             int i = params.ligand[a];
-            for (int j : near) {
+            for (size_t c = begin; c < end; c++) {
+                const int j = near[c];
                 if (params.isExcluded(j, a))
                     continue;
                 OpenMM::Vec3 delta = params.periodic ? periodicDelta(in.positions[i], in.positions[j], in.box)
@@ -141,6 +145,28 @@ protected:
                     visit(i, j, std::sqrt(r2), r2);
             }
         }
+    }
+    /**
+     * The ligand–environment pairs' energy in each state, candidates near[begin, end) only, added to energies.
+     */
+    void addCoupledStateEnergies(const Evaluation& in, const std::vector<int>& near, size_t begin, size_t end,
+            const std::vector<LigandLambdaFactors>& states, std::vector<double>& energies) const {
+        const LigandPairSettings& s = *params.settings;
+        forEachCoupledPair(in, near, begin, end, [&](int i, int j, double r, double r2) {
+            double sigma = 0.5 * (params.sigmas[i] + params.sigmas[j]);
+            double epsilon = std::sqrt(params.epsilons[i] * params.epsilons[j]);
+            double chargeProduct = ONE_4PI_EPS0 * params.charges[i] * params.charges[j];
+            for (size_t k = 0; k < states.size(); k++)
+                energies[k] += evaluateLigandPair(r, sigma, epsilon, chargeProduct, s, states[k], true).energy;
+        });
+    }
+    /** The ligand–environment pairs' energy in each state (the CPU kernel spreads this over its threads). */
+    virtual std::vector<double> coupledStateEnergies(
+            const Evaluation& in, const std::vector<LigandLambdaFactors>& states) {
+        std::vector<int> near = coupledCandidates(in);
+        std::vector<double> energies(states.size(), 0.0);
+        addCoupledStateEnergies(in, near, 0, near.size(), states, energies);
+        return energies;
     }
     LigandHostParameters params;
 };
