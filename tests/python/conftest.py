@@ -79,6 +79,21 @@ def lambda_difference(context, name, value, h, points=2, groups=-1):
     return (8 * (e[2] - e[1]) - (e[3] - e[0])) / (12 * h)
 
 
+def loop_energies(context, states, names=("lambda_sterics", "lambda_electrostatics")):
+    """The energies the Context reports state by state (setParameter + getState per state); its lambdas restored."""
+    import numpy
+
+    saved = [context.getParameter(name) for name in names]
+    energies = []
+    for state in states:
+        for name, value in zip(names, state):
+            context.setParameter(name, value)
+        energies.append(energy(context))
+    for name, value in zip(names, saved):
+        context.setParameter(name, value)
+    return numpy.array(energies)
+
+
 def energy(context, groups=-1):
     return context.getState(getEnergy=True, groups=groups).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
 

@@ -20,7 +20,7 @@ import pytest
 from openmm import unit
 
 import openmmligand
-from conftest import energy, lambda_difference, ligand_in_water, make_context, tolerance
+from conftest import energy, lambda_difference, ligand_in_water, loop_energies, make_context, tolerance
 
 LAMBDAS = "lambda_sterics", "lambda_electrostatics"
 CURRENT = (0.6, 0.4)
@@ -154,15 +154,7 @@ def edited_offsets(system, factor):
 
 def assert_the_contexts_numbers(context, platform):
     """state_energies equals the setParameter loop, lambda_derivatives a finite difference, in this Context."""
-    saved = [context.getParameter(name) for name in LAMBDAS]
-    loop = []
-    for state in STATES:
-        for name, value in zip(LAMBDAS, state):
-            context.setParameter(name, value)
-        loop.append(energy(context))
-    for name, value in zip(LAMBDAS, saved):
-        context.setParameter(name, value)
-    loop = numpy.array(loop)
+    loop = loop_energies(context, STATES)
     ours = openmmligand.state_energies(context, STATES)
     tol = tolerance(platform)
     assert numpy.abs(ours - loop).max() <= 2 * tol * numpy.abs(loop).max(), f"{ours - loop}"

@@ -11,7 +11,7 @@ import pytest
 from openmm import unit
 
 import openmmligand
-from conftest import energy, forces, ligand_in_water, make_context, tolerance
+from conftest import forces, ligand_in_water, loop_energies, make_context, tolerance
 
 LAMBDAS = "lambda_sterics", "lambda_electrostatics"
 STATES = [(1.0, 1.0), (1.0, 0.5), (1.0, 0.0), (0.75, 0.0), (0.5, 0.0), (0.25, 0.0), (0.0, 0.0), (0.3, 0.7), (0.9, 0.1)]
@@ -24,19 +24,6 @@ def decoupled_context(method, platform, current=(0.6, 0.4), **options):
     for name, value in zip(LAMBDAS, current):
         context.setParameter(name, value)
     return test, context
-
-
-def loop_energies(context, states):
-    """The reference: set each state, ask for the energy, restore."""
-    saved = [context.getParameter(name) for name in LAMBDAS]
-    energies = []
-    for state in states:
-        for name, value in zip(LAMBDAS, state):
-            context.setParameter(name, value)
-        energies.append(energy(context))
-    for name, value in zip(LAMBDAS, saved):
-        context.setParameter(name, value)
-    return numpy.array(energies)
 
 
 def assert_equals_the_loop(context, states, platform):

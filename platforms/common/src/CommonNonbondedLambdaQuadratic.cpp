@@ -227,23 +227,20 @@ void CommonNonbondedLambdaQuadratic::compute(const NonbondedChargeOffsets& offse
         else
             kernel->setArg(index, (float) value);
     };
-    pairKernel->setArg(0, cc.getPosq());
-    pairKernel->setArg(1, cc.getAtomIndexArray());
-    pairKernel->setArg(2, offsetIndex);
-    pairKernel->setArg(3, offsetPosIndex);
-    pairKernel->setArg(4, slopes);
-    pairKernel->setArg(5, exclusionStart);
-    pairKernel->setArg(6, exclusionOffsets);
-    pairKernel->setArg(7, sums);
+    // Array arguments from index first on, in order.
+    auto setArrays = [](ComputeKernel& kernel, int first, std::initializer_list<ArrayInterface*> arrays) {
+        for (ArrayInterface* array : arrays)
+            kernel->setArg(first++, *array);
+    };
+    setArrays(pairKernel, 0,
+            {&cc.getPosq(), &cc.getAtomIndexArray(), &offsetIndex, &offsetPosIndex, &slopes, &exclusionStart,
+                    &exclusionOffsets, &sums});
     pairKernel->setArg(8, numOffset);
     setReal(pairKernel, 9, alpha);
     setPeriodicBoxArgs(cc, pairKernel, 10);
-    exclusionKernel->setArg(0, cc.getPosq());
-    exclusionKernel->setArg(1, excludedPos);
-    exclusionKernel->setArg(2, pairSlopes);
+    setArrays(exclusionKernel, 0, {&cc.getPosq(), &excludedPos, &pairSlopes});
     exclusionKernel->setArg(3, numExcluded);
-    exclusionKernel->setArg(4, exceptionPos);
-    exclusionKernel->setArg(5, exceptionSlopes);
+    setArrays(exclusionKernel, 4, {&exceptionPos, &exceptionSlopes});
     exclusionKernel->setArg(6, numExceptions);
     exclusionKernel->setArg(7, sums);
     setReal(exclusionKernel, 8, alpha);
@@ -274,13 +271,8 @@ void CommonNonbondedLambdaQuadratic::compute(const NonbondedChargeOffsets& offse
                             index + d, mm_float4((float) recip[d][0], (float) recip[d][1], (float) recip[d][2], 0.0f));
             }
         };
-        spreadKernel->setArg(0, cc.getPosq());
-        spreadKernel->setArg(1, cc.getAtomIndexArray());
-        spreadKernel->setArg(2, offsetIndex);
-        spreadKernel->setArg(3, slopes);
-        spreadKernel->setArg(4, gridReal);
-        spreadKernel->setArg(5, gridImag);
-        spreadKernel->setArg(6, sums);
+        setArrays(spreadKernel, 0,
+                {&cc.getPosq(), &cc.getAtomIndexArray(), &offsetIndex, &slopes, &gridReal, &gridImag, &sums});
         setRecip(spreadKernel, 7);
         spreadKernel->execute(cc.getNumAtoms());
         finishKernel->execute(gridSize[0] * gridSize[1] * gridSize[2]);
