@@ -240,6 +240,34 @@ def solvent_unit(serial_run, folder, name, checkpoint_interval=1, **lengths):
     ).to_json()
 
 
+def test_the_same_seed_gives_the_same_npt_run_bit_for_bit(serial_run, tmp_path):
+    """The solvent leg runs at constant pressure: with 50 steps per iteration its barostat moves the box twice per
+    iteration, and two runs of one spec must give the same energies and boxes (the barostat's seed was OpenMM's
+    default, a new one per Context, and the runs differed from the first iteration)."""
+    from openmmtools import multistate
+
+    runs = []
+    for name in ("first", "second"):
+        spec = solvent_unit(serial_run, tmp_path / name, "npt", iterations=2)
+        spec["steps"] = 50
+        fep.run_unit(spec)
+        energies, states = stored_energies(tmp_path / name)
+        reporter = multistate.MultiStateReporter(str(tmp_path / name / "leg.nc"), open_mode="r")
+        try:
+            boxes = [
+                numpy.array([s.box_vectors.value_in_unit(s.box_vectors.unit) for s in reporter.read_sampler_states(i)])
+                for i in (1, 2)
+            ]
+        finally:
+            reporter.close()
+        runs.append((energies, states, boxes))
+    (e1, s1, b1), (e2, s2, b2) = runs
+    assert not numpy.array_equal(b1[0], b1[1])  # the barostat did move the boxes
+    numpy.testing.assert_array_equal(e1, e2)
+    numpy.testing.assert_array_equal(s1, s2)
+    numpy.testing.assert_array_equal(numpy.array(b1), numpy.array(b2))
+
+
 def test_a_killed_worker_resumes_the_unit_from_its_checkpoint(serial_run, tmp_path):
     spec = solvent_unit(serial_run, tmp_path / "unit", "solvent-kill", iterations=16, checkpoint_interval=2)
     killed = {}
@@ -419,6 +447,60 @@ def test_a_corrupt_checkpoint_is_named(serial_run, tmp_path):
     spec["folder"] = str(unit)
     with pytest.raises(LigandError, match="checkpoint of unit vacuum-repeat0 .*leg.nc.* cannot be read"):
         fep.run_unit(spec)
+
+
+def test_extending_a_finished_unit_with_a_damaged_storage_keeps_its_result(serial_run, tmp_path):
+    """More iterations asked of a finished unit whose storage is damaged: the storage error is raised and the
+    finished result is still there, unchanged (it used to be deleted first, and status then said 30/30 done)."""
+    folder, _ = serial_run
+    unit = tmp_path / "units" / "vacuum-repeat0"
+    shutil.copytree(folder / "units" / "vacuum-repeat0", unit)
+    finished = (unit / "result.json").read_text()
+    (unit / "leg.nc").write_bytes(b"not a netcdf file" * 100)
+    spec = json.loads((unit / "storage_spec.json").read_text())
+    spec.update(folder=str(unit), iterations=spec["iterations"] + 2)
+    with pytest.raises(LigandError, match="checkpoint of unit vacuum-repeat0 .*cannot be read"):
+        fep.run_unit(spec)
+    assert (unit / "result.json").read_text() == finished
+
+
+@pytest.mark.parametrize("name", ["result.json", "storage_spec.json", "equilibration.json", "systems.json"])
+def test_a_truncated_json_file_is_named(serial_run, tmp_path, name):
+    """A truncated result.json, storage_spec.json, equilibration.json or systems.json: one LigandError naming the
+    file and what to do, not a JSONDecodeError traceback."""
+    folder, _ = serial_run
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    unit = copy / "units" / "vacuum-repeat0"
+    if name == "equilibration.json":
+        (unit / "result.json").unlink()
+    damaged = (copy / "systems" / name) if name == "systems.json" else (unit / name)
+    text = damaged.read_text() if damaged.exists() else '{"done": 0, "of": 0}'
+    damaged.write_text(text[: len(text) // 2])
+    with pytest.raises(LigandError, match=f"{damaged}.* is damaged .*: (delete|run)"):
+        if name == "systems.json":
+            fep.hydration_free_energy("CCO", str(copy), serial=True, **TINY)
+        else:
+            spec = json.loads((folder / "units" / "vacuum-repeat0" / "storage_spec.json").read_text())
+            spec["folder"] = str(unit)
+            fep.run_unit(spec)
+
+
+def test_a_units_time_counts_every_part_of_it(serial_run, tmp_path):
+    """A unit run in chunks and resumed: its result's seconds are its whole wall time (every chunk and resume), not
+    the last chunk's (the report said 13.7 s for a leg of ~210 s)."""
+    spec = solvent_unit(serial_run, tmp_path / "unit", "timed", iterations=2)
+    started = time.perf_counter()
+    fep.run_unit(spec)
+    first = time.perf_counter() - started
+    spec["iterations"] = 4
+    started = time.perf_counter()
+    result = fep.run_unit(spec)
+    second = time.perf_counter() - started
+    assert result["resumed_from_iteration"] == 2
+    # Both calls, less what happens outside the unit's clock (imports, opening the storage): well above one chunk.
+    assert 0.6 * (first + second) <= result["seconds"] <= first + second
+    assert result["cpu_seconds"] > 0
 
 
 def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path, capsys):

@@ -110,8 +110,9 @@ def binding_systems(
 
     marker = os.path.join(folder, "systems.json")
     if os.path.isfile(marker):
-        with open(marker) as stream:
-            saved = json.load(stream)
+        from .units import read_json
+
+        saved = read_json(marker, f"delete {folder} (or this file) to build the systems again")
         legs = saved_legs(folder, saved["legs"])
         return legs, saved["description"], BoreschRestraint(**saved["restraint"])
     built = complexes.build_complex(

@@ -126,8 +126,9 @@ def hydration_systems(
     and a description dict. ``padding`` and ``cutoff`` in nm."""
     marker = os.path.join(folder, "systems.json")
     if os.path.isfile(marker):
-        with open(marker) as stream:
-            saved = json.load(stream)
+        from .units import read_json
+
+        saved = read_json(marker, f"delete {folder} (or this file) to build the systems again")
         if saved["description"]["smiles"] != smiles or saved["description"]["force_field"] != force_field:
             raise LigandError(
                 f"{folder} holds a calculation for {saved['description']['smiles']} with "

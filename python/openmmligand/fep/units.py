@@ -15,9 +15,9 @@ worker, a process, this one) and keeps everything in its own folder:
 - ``result.json``: written last, atomically; a unit that has one is complete and is not run again.
 
 The sampler is :class:`openmmligand.samplers.ReplicaExchangeSampler` (each replica's energy row in one pass).
-Seeds: the integrator's random number seed and numpy's (and numba's, which openmmtools' replica mixing uses) come
-from ``seed`` and the repeat, so a unit run twice from scratch on a deterministic platform (Reference; CPU with
-a fixed thread count) gives the same trajectory.
+Seeds: the integrator's and the barostat's random number seeds and numpy's (and numba's, which openmmtools' replica
+mixing uses) come from ``seed`` and the repeat, so a unit run twice from scratch on a deterministic platform
+(Reference; CPU with a fixed thread count) gives the same trajectory.
 """
 
 import contextlib
@@ -101,6 +101,16 @@ def write_json(path, data, indent=None):
     os.replace(path + ".part", path)
 
 
+def read_json(path, remedy):
+    """A JSON file the pipeline wrote; a damaged one (truncated, not JSON) raises LigandError naming it and saying
+    what to do (``remedy``), never a bare JSONDecodeError."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    except ValueError as error:
+        raise LigandError(f"{path} is damaged ({error}): {remedy}") from None
+
+
 def _defining(spec_json):
     values = {key: spec_json.get(key) for key in DEFINING_FIELDS}
     values["leg"] = {key: value for key, value in spec_json["leg"].items() if key != "folder"}
@@ -113,8 +123,7 @@ def finished_result(spec: UnitSpec) -> Optional[dict]:
     storage). Raises LigandError if the folder holds a run of other settings (naming them) or of more iterations."""
     record = os.path.join(spec.folder, STORAGE_SPEC)
     if os.path.isfile(record):
-        with open(record) as stream:
-            stored = _defining(json.load(stream))
+        stored = _defining(read_json(record, f"delete {spec.folder} to run unit {spec.name} again from the start"))
         wanted = _defining(spec.to_json())
         differ = [key for key in wanted if wanted[key] != stored[key]]
         if differ:
@@ -124,8 +133,9 @@ def finished_result(spec: UnitSpec) -> Optional[dict]:
             )
     if not os.path.isfile(spec.result_path):
         return None
-    with open(spec.result_path) as stream:
-        result = json.load(stream)
+    result = read_json(
+        spec.result_path, f"delete it to compute unit {spec.name}'s result again from its storage ({spec.storage})"
+    )
     if result["iterations"] == spec.iterations:
         return result
     if result["iterations"] > spec.iterations:
@@ -133,7 +143,8 @@ def finished_result(spec: UnitSpec) -> Optional[dict]:
             f"unit {spec.name} in {spec.folder} has run {result['iterations']} iterations already, more than the "
             f"{spec.iterations} asked for: ask for at least {result['iterations']}, or give another output folder"
         )
-    os.remove(spec.result_path)  # more iterations asked for: the run goes on from its storage
+    # More iterations asked for: the run goes on from its storage. The finished result stays until the longer
+    # run's replaces it (written atomically), so a storage that turns out unreadable loses nothing.
     return None
 
 
@@ -243,7 +254,7 @@ def _minimize(thermodynamic_state, sampler_state, spec):
         del context
 
 
-def _new_sampler(spec):
+def _new_sampler(spec, clock=None):
     from openmmtools import alchemy, states
 
     from ..decouple import decouple
@@ -254,7 +265,10 @@ def _new_sampler(spec):
     system, positions, box = leg.load()
     decoupled = decouple(system, leg.ligand_atoms)
     if leg.periodic and spec.pressure:
-        decoupled.addForce(openmm.MonteCarloBarostat(spec.pressure * unit.atmosphere, spec.temperature * unit.kelvin))
+        barostat = openmm.MonteCarloBarostat(spec.pressure * unit.atmosphere, spec.temperature * unit.kelvin)
+        # Seeded like everything else (its default, 0, draws a new seed for every Context): the same seed, the same run.
+        barostat.setRandomNumberSeed(spec.seed * 1000 + spec.repeat + 2)
+        decoupled.addForce(barostat)
     thermo = states.ThermodynamicState(decoupled, spec.temperature * unit.kelvin)
     composable = [alchemy.AlchemicalState.from_system(decoupled)]
     if "lambda_restraints" in spec.protocol:
@@ -277,19 +291,18 @@ def _new_sampler(spec):
         _minimize(compound[0], start, spec)
     with _citations_off(ReplicaExchangeSampler):
         sampler.create(compound, start, reporter)
-    _equilibrate(sampler, spec)
+    _equilibrate(sampler, spec, clock)
     return sampler
 
 
 def _equilibration_done(spec):
-    try:
-        with open(os.path.join(spec.folder, EQUILIBRATION)) as stream:
-            return int(json.load(stream)["done"])
-    except FileNotFoundError:
+    path = os.path.join(spec.folder, EQUILIBRATION)
+    if not os.path.isfile(path):
         return 0
+    return int(read_json(path, f"delete {spec.folder} to run unit {spec.name} again from the start")["done"])
 
 
-def _equilibrate(sampler, spec):
+def _equilibrate(sampler, spec, clock=None):
     """Run the equilibration iterations not yet done, in chunks of ``checkpoint_interval``: after each chunk the
     replicas' positions and thermodynamic states are in the storage (as iteration 0) before the count of
     iterations done is; a process killed in between redoes at most one chunk."""
@@ -306,6 +319,31 @@ def _equilibrate(sampler, spec):
         write_json(
             os.path.join(spec.folder, EQUILIBRATION), {"done": done, "of": spec.equilibration_iterations, **pace}
         )
+        if clock is not None:
+            clock.save()
+
+
+class _UnitClock:
+    """Wall and CPU seconds a unit has taken, across every process that ran a part of it (``time.json``)."""
+
+    def __init__(self, spec):
+        self.path = os.path.join(spec.folder, "time.json")
+        before = (
+            read_json(self.path, f"delete it (unit {spec.name}'s time so far is then not counted)")
+            if (os.path.isfile(self.path))
+            else {}
+        )
+        self.before = (float(before.get("wall_seconds", 0.0)), float(before.get("cpu_seconds", 0.0)))
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def totals(self):
+        return {
+            "wall_seconds": round(self.before[0] + time.perf_counter() - self.wall, 1),
+            "cpu_seconds": round(self.before[1] + time.process_time() - self.cpu, 1),
+        }
+
+    def save(self):
+        write_json(self.path, self.totals())
 
 
 def _seconds_per_iteration(started, iterations):
@@ -353,17 +391,20 @@ def run_unit(spec_json: dict) -> dict:
         return result
     os.makedirs(spec.folder, exist_ok=True)
     _seed_everything(spec.seed * 1000 + spec.repeat)
-    started = time.perf_counter()
     resumed_from = 0
     if os.path.isfile(spec.storage):
         sampler = _resumed_sampler(spec)
+        clock = _UnitClock(spec)
         resumed_from = sampler.iteration
         if sampler.iteration == 0:  # killed before production: finish the equilibration first
-            _equilibrate(sampler, spec)
+            _equilibrate(sampler, spec, clock)
     else:
+        if os.path.isfile(os.path.join(spec.folder, "time.json")):
+            os.remove(os.path.join(spec.folder, "time.json"))  # a run from the start: its time from zero
+        clock = _UnitClock(spec)
         with open(os.path.join(spec.folder, STORAGE_SPEC), "w", encoding="utf-8") as stream:
             json.dump(spec.to_json(), stream, indent=1)
-        sampler = _new_sampler(spec)
+        sampler = _new_sampler(spec, clock)
     with open(os.path.join(spec.folder, "worker.json"), "w", encoding="utf-8") as stream:
         json.dump({"pid": os.getpid(), "parent_pid": os.getppid(), "resumed_from_iteration": resumed_from}, stream)
     warned = set()
@@ -379,6 +420,7 @@ def run_unit(spec_json: dict) -> dict:
                 warned.add(tuple(stuck["states"]))
                 logger.warning("%s: %s", spec.name, stuck["text"])
         write_json(os.path.join(spec.folder, PROGRESS), progress)
+        clock.save()
     sampler._reporter.close()
     from .analysis import analyze_storage
 
@@ -390,7 +432,9 @@ def run_unit(spec_json: dict) -> dict:
             "steps_per_iteration": spec.steps,
             "states": len(next(iter(spec.protocol.values()))),
             "resumed_from_iteration": resumed_from,
-            "seconds": round(time.perf_counter() - started, 1),
+            # The unit's whole time, every resumed part of it and this analysis included.
+            "seconds": clock.totals()["wall_seconds"],
+            "cpu_seconds": clock.totals()["cpu_seconds"],
             "energy_matrix_routes": dict(getattr(sampler, "energy_matrix_routes", {}) or {}),
         }
     )
@@ -443,10 +487,8 @@ def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
     if done.returncode != 0:
         said = "\n  ".join((done.stdout + done.stderr).strip().splitlines()[-12:])
         raise LigandError(f"unit {spec.name} failed (exit status {done.returncode}):\n  {said}")
-    with open(spec.result_path) as stream:
-        return json.load(stream)
+    return read_json(spec.result_path, f"delete it and run the unit again (its storage {spec.storage} is kept)")
 
 
 if __name__ == "__main__":
-    with open(sys.argv[1]) as stream:
-        run_unit(json.load(stream))
+    run_unit(read_json(sys.argv[1], "run the pipeline again (it writes this file before it starts the unit)"))
