@@ -503,6 +503,46 @@ def test_a_units_time_counts_every_part_of_it(serial_run, tmp_path):
     assert result["cpu_seconds"] > 0
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--padding", "-1"], "--padding: must be > 0"),
+        (["--threads", "0"], "--threads: must be >= 1"),
+        (["--threads", "-2"], "--threads: must be >= 1"),
+        (["--workers", "0"], "--workers: must be >= 1"),
+        (["--iterations", "0"], "--iterations: must be >= 1"),
+        (["--equilibration", "-1"], "--equilibration: must be >= 0"),
+        (["--platform", "NoSuch"], "--platform NoSuch: no such OpenMM platform"),
+        (["--platform", "CPU", "--precision", "mixed"], "--precision: the CPU platform has no precision"),
+        (["--platform", "Reference", "--threads", "2"], "--threads: the Reference platform has no thread count"),
+        (["--scheduler", "not-an-address"], "--scheduler not-an-address: an address such as"),
+        (["--out", "/proc/no-such-folder"], "--out /proc/no-such-folder: cannot write there"),
+    ],
+)
+def test_bad_command_line_options_are_one_line_errors_before_any_work(monkeypatch, tmp_path, capsys, options, message):
+    """Each bad option is the command line's one-line error (argparse's, or LigandError's), before any system is
+    built; no traceback from OpenMM, Dask or the file system."""
+    from openmmligand.__main__ import main
+    from openmmligand.fep import binding, hydration
+
+    started = []
+    monkeypatch.setattr(hydration, "hydration_free_energy", lambda *a, **k: started.append(1))
+    monkeypatch.setattr(binding, "binding_free_energy", lambda *a, **k: started.append(1))
+    if "--out" not in options:
+        options = options + ["--out", str(tmp_path / "out")]
+    for command in (["hydration", "--smiles", "CCO"], ["abfe", "--pdb", "x.pdb", "--ligand", "478"]):
+        try:
+            main(command + options)
+            raise AssertionError(f"{options} accepted")
+        except SystemExit as exit:  # argparse: usage and the error on stderr, status 2
+            assert exit.code == 2
+            said = capsys.readouterr().err.replace("argument ", "")
+            assert message in said, said
+        except LigandError as error:  # main(argv) lets it through; from the shell it is one line, status 2
+            assert message in str(error), str(error)
+    assert started == []
+
+
 def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path, capsys):
     from openmmligand.__main__ import main
     from openmmligand.fep import hydration

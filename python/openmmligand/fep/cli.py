@@ -3,24 +3,52 @@
 """``openmm-ligand hydration`` and ``openmm-ligand abfe``: the command line over :mod:`openmmligand.fep`."""
 
 
+def _number(kind, minimum, strict):
+    """An argparse type: a number of ``kind`` (int or float) that is > ``minimum`` (strict) or >= it."""
+    import argparse
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{'an integer' if kind is int else 'a number'} expected, not {text!r}"
+            ) from None
+        if value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum}, not {text}")
+        return value
+
+    return parse
+
+
+#: Counts that must be at least one, and the ones that may be zero.
+POSITIVE, NON_NEGATIVE = _number(int, 1, False), _number(int, 0, False)
+
+
 def _add_run_arguments(parser):
     """What both commands take: lengths, repeats, platform, where the units run."""
     parser.add_argument("--quick", action="store_true", help="short lengths and fewer states (a laptop)")
-    parser.add_argument("--repeats", type=int, default=1, help="independent repeats (separate units)")
-    parser.add_argument("--iterations", type=int, help="replica-exchange iterations per leg (default 1000; quick 50)")
-    parser.add_argument("--steps", type=int, help="MD steps of 2 fs per replica per iteration (default 500; quick 250)")
-    parser.add_argument("--equilibration", type=int, help="equilibration iterations before production")
+    parser.add_argument("--repeats", type=POSITIVE, default=1, help="independent repeats (separate units)")
+    parser.add_argument(
+        "--iterations", type=POSITIVE, help="replica-exchange iterations per leg (default 1000; quick 50)"
+    )
+    parser.add_argument(
+        "--steps", type=POSITIVE, help="MD steps of 2 fs per replica per iteration (default 500; quick 250)"
+    )
+    parser.add_argument("--equilibration", type=NON_NEGATIVE, help="equilibration iterations before production")
     parser.add_argument("--platform", default="CPU", help="OpenMM platform (CPU, OpenCL, CUDA, Reference)")
     parser.add_argument("--precision", help="GPU platforms: single, mixed or double")
-    parser.add_argument("--threads", type=int, help="CPU platform threads per unit")
+    parser.add_argument("--threads", type=POSITIVE, help="CPU platform threads per unit")
     parser.add_argument(
         "--checkpoint-interval",
-        type=int,
+        type=POSITIVE,
         default=10,
         help="iterations between checkpoints (default %(default)s); a unit killed resumes from its last one",
     )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="Dask LocalCluster worker processes (default: one per core/GPU)")
+    where.add_argument(
+        "--workers", type=POSITIVE, help="Dask LocalCluster worker processes (default: one per core/GPU)"
+    )
     where.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--serial", action="store_true", help="no Dask: run the units in this process")
     parser.add_argument("--seed", type=int, default=1)
@@ -65,6 +93,42 @@ PADDING_HELP = (
 )
 
 
+def _check_run_options(args, out):
+    """What the parser cannot check, checked before anything is built: the platform and its precision, the
+    scheduler's address, an output folder that can be written. Raises LigandError naming the option."""
+    import os
+    import re
+
+    import openmm
+
+    from ..errors import LigandError
+
+    names = [openmm.Platform.getPlatform(i).getName() for i in range(openmm.Platform.getNumPlatforms())]
+    if args.platform not in names:
+        raise LigandError(f"--platform {args.platform}: no such OpenMM platform here (there are: {', '.join(names)})")
+    if args.precision is not None:
+        platform = openmm.Platform.getPlatformByName(args.platform)
+        if "Precision" not in platform.getPropertyNames():
+            raise LigandError(f"--precision: the {args.platform} platform has no precision to choose")
+        if args.precision not in ("single", "mixed", "double"):
+            raise LigandError(f"--precision {args.precision}: single, mixed or double")
+    if (
+        args.threads is not None
+        and "Threads" not in openmm.Platform.getPlatformByName(args.platform).getPropertyNames()
+    ):
+        raise LigandError(f"--threads: the {args.platform} platform has no thread count to choose")
+    if args.scheduler is not None and not re.fullmatch(r"([a-z]+://)?[^\s:/]+:\d+", args.scheduler):
+        raise LigandError(f"--scheduler {args.scheduler}: an address such as tcp://host:8786 expected")
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, ".writable")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise LigandError(f"--out {out}: cannot write there ({error.strerror or error})") from None
+
+
 def _run_options(args):
     """The keyword arguments both workflows take, from the parsed command line."""
     properties = {}
@@ -103,7 +167,7 @@ def add_arguments(parser):
     parser.add_argument("--smiles", required=True, help="the molecule (charge state as given)")
     parser.add_argument("--out", default=None, help="output folder (default: hydration-<smiles hash>); rerun to resume")
     parser.add_argument("--force-field", default="gaff2", choices=["gaff2", "gaff"], help="GAFF version (gaff: 1.x)")
-    parser.add_argument("--padding", type=float, default=1.2, help=PADDING_HELP)
+    parser.add_argument("--padding", type=_number(float, 0.0, True), default=1.2, help=PADDING_HELP)
     _add_run_arguments(parser)
     _add_schedule_arguments(parser, binding=False)
 
@@ -115,6 +179,7 @@ def run(args):
     from .hydration import hydration_free_energy
 
     out = args.out or "hydration-" + hashlib.sha1(args.smiles.encode()).hexdigest()[:8]
+    _check_run_options(args, out)
     summary = hydration_free_energy(
         args.smiles, out, force_field=args.force_field, padding=args.padding, **_run_options(args)
     )
@@ -136,7 +201,7 @@ def add_binding_arguments(parser):
         help="another small molecule of the receptor, given GAFF2/AM1-BCC like the ligand: a cofactor, or the host "
         "of a host-guest complex (repeat for several)",
     )
-    parser.add_argument("--padding", type=float, default=1.0, help=PADDING_HELP)
+    parser.add_argument("--padding", type=_number(float, 0.0, True), default=1.0, help=PADDING_HELP)
     _add_run_arguments(parser)
     _add_schedule_arguments(parser, binding=True)
 
@@ -160,6 +225,7 @@ def run_binding(args):
             raise LigandError(f"--receptor-molecule {residue} is given twice")
         receptor_molecules[residue] = smiles
     out = args.out or f"abfe-{os.path.splitext(os.path.basename(args.pdb))[0]}-{args.ligand}"
+    _check_run_options(args, out)
     summary = binding_free_energy(
         args.pdb,
         args.ligand,
