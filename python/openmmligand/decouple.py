@@ -135,6 +135,17 @@ def decouple(
                     f"(in a {type(force).__name__}); choose other lambda names"
                 )
 
+    # A ligand decoupled once already (under other lambda names) would get lambdas that change nothing: the first
+    # decoupling took its Lennard-Jones out of the NonbondedForce and its charges follow the first lambda.
+    for existing in find_ligand_coupling_forces(system):
+        already = sorted(set(atoms) & set(existing.getLigandParticles()))
+        if already:
+            raise LigandError(
+                f"particle {already[0]} is already decoupled by a LigandCouplingForce (with "
+                f"'{existing.getStericsParameterName()}' and '{existing.getElectrostaticsParameterName()}'): decouple "
+                "the original System, or drive those lambdas"
+            )
+
     decoupled = copy.deepcopy(system)
     nb = _the_nonbonded_force(decoupled)
     ligand = set(atoms)

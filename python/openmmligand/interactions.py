@@ -107,6 +107,8 @@ def interaction_energies(
     ligand = list(force.getLigandParticles())
     ligand_set = set(ligand)
     n = system.getNumParticles()
+    if topology is not None and not isinstance(topology, app.Topology):
+        raise LigandError(f"topology must be an openmm.app.Topology, got {type(topology).__name__} {topology!r}")
     if groups is None:
         if topology is None:
             raise LigandError("interaction_energies needs groups, or a topology to make one group per residue")

@@ -103,6 +103,7 @@ def ml_mm(
         raise LigandError(f"the System must have exactly one NonbondedForce, it has {len(nonbonded)}")
     ligand = set(atoms)
     _warn_if_not_neutral_closed_shell(nonbonded[0], atoms, numbers)
+    _warn_if_bonds_are_cut(system, topology, ligand)
 
     new = openmm.XmlSerializer.clone(system)
     ani = AniForce(model_directory)
@@ -153,6 +154,27 @@ def ml_mm(
         added.setForceGroup(force_group)
     new.addForce(added)
     return new
+
+
+def _warn_if_bonds_are_cut(system, topology, ligand):
+    """A selection that cuts covalent bonds (half a molecule) leaves the ML region with dangling valences, which
+    ANI-2x never saw, and the MM bond across the cut at full strength: warn, naming the cut bonds (the Topology's
+    bonds where one is given, else the System's HarmonicBondForce bonds and constraints)."""
+    if topology is not None:
+        pairs = [(a.index, b.index) for a, b in topology.bonds()]
+    else:
+        pairs = [tuple(system.getConstraintParameters(k)[:2]) for k in range(system.getNumConstraints())]
+        for force in system.getForces():
+            if isinstance(force, openmm.HarmonicBondForce):
+                pairs += [tuple(force.getBondParameters(k)[:2]) for k in range(force.getNumBonds())]
+    cut = sorted({tuple(sorted(p)) for p in pairs if (p[0] in ligand) != (p[1] in ligand)})
+    if cut:
+        shown = ", ".join(f"{i}-{j}" for i, j in cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
+        warnings.warn(
+            f"ml_mm: the ML atoms are bonded to atoms outside them ({len(cut)} bonds cut: {shown}); the ML region "
+            "should be whole molecules (ANI-2x was trained on them; a cut bond leaves dangling valences)",
+            stacklevel=3,
+        )
 
 
 def _warn_if_not_neutral_closed_shell(nonbonded, atoms, numbers):

@@ -123,6 +123,16 @@ def test_lambda_derivatives_match_a_double_precision_difference(method, platform
             assert context.getParameter(name) == value
 
 
+def test_a_ligand_decoupled_twice_is_refused():
+    """Decoupling an already decoupled ligand under other lambda names would add lambdas that change nothing."""
+    test = ligand_in_water("RF-periodic")
+    once = openmmligand.decouple(test.system, test.ligand_atoms)
+    with pytest.raises(openmmligand.LigandError, match=f"particle {min(test.ligand_atoms)} is already decoupled"):
+        openmmligand.decouple(once, test.ligand_atoms, lambda_sterics_name="ls2", lambda_electrostatics_name="le2")
+    with pytest.raises(openmmligand.LigandError, match="already decoupled"):
+        openmmligand.decouple(once, test.ligand_atoms[1:2], lambda_sterics_name="a", lambda_electrostatics_name="b")
+
+
 def test_lambda_derivatives_refuse_a_force_that_hides_its_derivative(platform):
     """A Custom force that depends on a lambda but does not report its derivative: an error naming it, never a
     derivative that silently leaves its share out."""

@@ -175,6 +175,8 @@ def test_bad_groups_are_named():
         openmmligand.interaction_energies(context, [[20, 21], [21]])
     with pytest.raises(openmmligand.LigandError, match="needs groups, or a topology"):
         openmmligand.interaction_energies(context)
+    with pytest.raises(openmmligand.LigandError, match="topology must be an openmm.app.Topology, got str"):
+        openmmligand.interaction_energies(context, topology="x")
     force = openmmligand.find_ligand_coupling_forces(context.getSystem())[0]
     with pytest.raises(openmm.OpenMMException, match="group entries for"):
         force.getInteractionEnergies(context, [0, 1], 2)

@@ -5,6 +5,7 @@ minus the ligand's own MM energy (the ligand alone, from ForceField.createSystem
 decoupled at lambda = 0 it is the environment alone plus ANI-2x; lambda_interpolate mixes MM and ML linearly."""
 
 import os
+import warnings
 
 import numpy
 import openmm
@@ -126,3 +127,16 @@ def test_bad_input_is_refused():
         openmmligand.ml_mm(charged, test.ligand_atoms, MODEL, topology=test.topology)
     with pytest.raises(openmmligand.LigandError, match="integer particle indices"):
         openmmligand.ml_mm(test.system, [0, 1.5], MODEL, atomic_numbers_of_ligand=[6, 6])
+    # Half a molecule: the bonds the selection cuts are named (from the Topology, or else the System's bonds).
+    heavy = [a.index for a in test.topology.atoms() if a.index in set(test.ligand_atoms) and a.element.symbol != "H"]
+    cut = sorted(
+        tuple(sorted((a.index, b.index))) for a, b in test.topology.bonds() if (a.index in heavy) != (b.index in heavy)
+    )
+    assert cut
+    numbers = [a.element.atomic_number for a in test.topology.atoms() if a.index in heavy]
+    for options in (dict(topology=test.topology), dict(atomic_numbers_of_ligand=numbers)):
+        with pytest.warns(UserWarning, match=f"{len(cut)} bonds cut: {cut[0][0]}-{cut[0][1]}"):
+            openmmligand.ml_mm(test.system, heavy, MODEL, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the whole molecule: no warning
+        openmmligand.ml_mm(test.system, test.ligand_atoms, MODEL, topology=test.topology)
