@@ -315,18 +315,33 @@ std::shared_ptr<const AniModel> AniModel::load(const std::string& directoryName)
         if (!seen[s])
             throwAniError(saePath.string(), ": no self energy for ", model->elements[s]);
 
-    // The ensemble: train0, train1, ... in order.
-    for (int member = 0;; member++) {
-        fs::path networks = directory / ("train" + std::to_string(member)) / "networks";
+    // The ensemble: train0 .. train<N-1>, every one whole. N is the highest trainK present plus one, and for the
+    // published ANI-2x (its AEV parameter file's name) the eight members it was published with: a member deleted,
+    // emptied or left out must not load silently as a smaller ensemble with another energy.
+    int numMembers = 0;
+    for (const auto& entry : fs::directory_iterator(directory)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > 5 && name.compare(0, 5, "train") == 0 &&
+                name.find_first_not_of("0123456789", 5) == std::string::npos && name.size() < 9)
+            numMembers = std::max(numMembers, std::stoi(name.substr(5)) + 1);
+    }
+    const bool publishedAni2x = (paramFiles[0].filename() == "rHCNOSFCl-5.1R_16-3.5A_a8-4.params");
+    if (publishedAni2x && numMembers < 8)
+        numMembers = 8;
+    if (numMembers == 0)
+        throwAniError("the model directory ", directoryName, " has no ensemble member (train0/networks)");
+    for (int member = 0; member < numMembers; member++) {
+        const std::string memberName = "train" + std::to_string(member);
+        fs::path networks = directory / memberName / "networks";
         if (!fs::is_directory(networks))
-            break;
+            throwAniError("the model directory ", directoryName, " lacks ensemble member ", memberName, " (",
+                    memberName, "/networks) of its ", numMembers, publishedAni2x ? " (ANI-2x is published with 8)" : "",
+                    ": restore it from the model's source");
         std::vector<AniNetwork> perSpecies;
         for (const std::string& e : model->elements)
             perSpecies.push_back(readNetwork(networks / ("ANN-" + e + ".nnf"), model->aevLength(), reader));
         model->networks.push_back(std::move(perSpecies));
     }
-    if (model->networks.empty())
-        throwAniError("the model directory ", directoryName, " has no ensemble member (train0/networks)");
     model->checksum = reader.checksum();
     return model;
 }

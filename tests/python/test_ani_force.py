@@ -274,6 +274,23 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path):
     os.remove(broken / "sae_linfit.dat")
     with pytest.raises(openmm.OpenMMException, match="sae_linfit.dat"):
         openmmligand.AniForce(str(broken))
+
+
+@pytest.mark.parametrize("damage", ["train3 deleted", "train3 emptied", "train7 deleted"])
+def test_a_model_missing_an_ensemble_member_is_refused(tmp_path, damage):
+    """A member's folder deleted or emptied loaded silently as a smaller ensemble with another energy (methane
+    -106331.50 vs -106331.17 kJ/mol with 3 of 8): the member is named. The last one too: ANI-2x has 8."""
+    damaged = tmp_path / "model"
+    shutil.copytree(MODEL, damaged)
+    member = damage.split()[0]
+    for path in sorted((damaged / member).rglob("*"), reverse=True):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    shutil.rmtree(damaged / member)
+    if damage.endswith("emptied"):
+        (damaged / member).mkdir()
+    with pytest.raises(openmm.OpenMMException, match=f"lacks ensemble member {member} .*of its 8"):
+        openmmligand.AniForce(str(damaged))
+    openmmligand.AniForce(MODEL)  # the whole model still loads
     # The same particle twice, and two atoms at one point.
     molecule = next(m for m in molecules() if m["name"] == "ethanol")
     system, force = build(molecule)
