@@ -7,7 +7,9 @@ The source handed to nvcc is built like OpenMM 7.7's CudaContext::createModule: 
 the precision and box, the real/mixed typedefs, common.cu, our kernel's defines (representative values), then
 vectorOps.cu and the kernel. A compile error fails the test; this is what a GPU user would otherwise hit first.
 
-usage: check_kernel_compiles.py KERNEL_FILE CUDA_KERNELS_DIR [NVCC]   (KERNEL_FILE: ligandCoupling.cc or ani.cc)
+usage: check_kernel_compiles.py KERNEL_FILE CUDA_KERNELS_DIR [NVCC]
+       (KERNEL_FILE: ligandCoupling.cc, nonbondedQuadratic.cc or ani.cc; the plugin compiles positionCheck.cc in
+       front of the first two, and so does this)
 """
 
 import itertools
@@ -116,7 +118,41 @@ def ani_kernel_defines(variant):
     }
 
 
-def source(kernel, kernels_dir, precision, triclinic, variant):
+# What CommonNonbondedLambdaQuadratic::createKernels() defines; the variant is (PME, cutoff, periodic).
+def quadratic_kernel_defines(variant):
+    ewald, cutoff, periodic = variant
+    return {
+        "NUM_ATOMS": "5000",
+        "MAX_COORDINATE": "100000.0",
+        "USE_CUTOFF": str(int(cutoff)),
+        "USE_PERIODIC": str(int(periodic)),
+        "PERIODIC_EXCEPTIONS": "false",
+        "USE_EWALD": str(int(ewald)),
+        "CUTOFF_SQUARED": "0.81",
+        "KRF": "0.0" if ewald else "0.68",
+        "CRF": "0.0" if ewald else "1.66",
+        "COULOMB": "138.935456",
+        "PI": "3.141592653589793",
+        "TWO_OVER_SQRT_PI": "1.1283791670955126",
+        "GRID_X": "48",
+        "GRID_Y": "50",
+        "GRID_Z": "45",
+    }
+
+
+#: Per kernel file: its defines and the variants compiled, and whether positionCheck.cc goes in front.
+KINDS = {
+    "ani.cc": (ani_kernel_defines, [(True,), (False,)], False),
+    "ligandCoupling.cc": (kernel_defines, [(True, True, True, False), (False, False, False, True)], True),
+    "nonbondedQuadratic.cc": (
+        quadratic_kernel_defines,
+        [(True, True, True), (False, True, False), (False, False, False)],
+        True,
+    ),
+}
+
+
+def source(kernel, kernels_dir, precision, triclinic, variant, defines_of):
     defines, real, mixed = compilation_defines(precision, triclinic)
     lines = [f"#define {k} {v}" for k, v in defines.items()]
     for suffix in ("", "2", "3", "4"):
@@ -126,7 +162,6 @@ def source(kernel, kernels_dir, precision, triclinic, variant):
     lines.append("typedef unsigned int tileflags;")
     with open(os.path.join(kernels_dir, "common.cu")) as f:
         lines.append(f.read())
-    defines_of = ani_kernel_defines if len(variant) == 1 else kernel_defines
     lines += [f"#define {k} {v}" for k, v in defines_of(variant).items()]
     with open(os.path.join(kernels_dir, "vectorOps.cu")) as f:
         lines.append(f.read())
@@ -137,19 +172,19 @@ def source(kernel, kernels_dir, precision, triclinic, variant):
 def main():
     kernel_file, kernels_dir = sys.argv[1], sys.argv[2]
     nvcc = sys.argv[3] if len(sys.argv) > 3 else "/usr/local/cuda/bin/nvcc"
+    defines_of, variants, with_position_check = KINDS[os.path.basename(kernel_file)]
     with open(kernel_file) as f:
         kernel = f.read()
-    if os.path.basename(kernel_file) == "ani.cc":
-        variants = [(True,), (False,)]
-    else:
-        variants = [(True, True, True, False), (False, False, False, True)]
+    if with_position_check:
+        with open(os.path.join(os.path.dirname(kernel_file), "positionCheck.cc")) as f:
+            kernel = f.read() + kernel
     failures = 0
     passed = 0
     with tempfile.TemporaryDirectory() as work:
         for precision, triclinic, variant in itertools.product(("single", "mixed", "double"), (False, True), variants):
             path = os.path.join(work, "kernel.cu")
             with open(path, "w") as f:
-                f.write(source(kernel, kernels_dir, precision, triclinic, variant))
+                f.write(source(kernel, kernels_dir, precision, triclinic, variant, defines_of))
             result = subprocess.run(
                 [nvcc, "-arch=sm_90", "--ptx", "-o", os.path.join(work, "kernel.ptx"), path],
                 capture_output=True,
