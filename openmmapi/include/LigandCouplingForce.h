@@ -354,7 +354,7 @@ public:
      * lambda_sterics (softcore), 4g+2: electrostatics at full coupling, 4g+3: electrostatics at the current
      * lambda_electrostatics (the full value times lambda_electrostatics: the ligand's charges scale with it, as in
      * decouple()). Electrostatics is the direct-space pair term with this force's charges: erfc(alpha r)/r within
-     * the cutoff with the Ewald alpha of the System's NonbondedForce (PME: the one the Context uses; Ewald, LJPME),
+     * the cutoff with the Ewald alpha the Context's NonbondedForce uses (PME, LJPME, Ewald),
      * reaction field with this force's dielectric for the cutoff methods, plain Coulomb without a cutoff. Pairs the force excludes, and the ligand's own pairs, are not counted; the
      * Lennard-Jones terms summed over groups covering the environment equal the force's ligand–environment
      * Lennard-Jones. Nothing in the Context changes.

@@ -50,7 +50,10 @@ public:
     OpenMM::NonbondedForce::NonbondedMethod method = OpenMM::NonbondedForce::NoCutoff;
     double cutoff = 0.0; ///< nm
     double reactionFieldDielectric = 1.0;
-    bool exceptionsUsePeriodic = false;              ///< whether exceptions take the minimum image
+    bool exceptionsUsePeriodic = false; ///< whether exceptions take the minimum image
+    /** The Ewald alpha (1/nm) the Context uses for PME, LJPME or Ewald (NonbondedForceImpl's, as every platform
+     *  takes it), 0 for the other methods; set by the Impl at Context creation. */
+    double ewaldAlpha = 0.0;
     std::vector<double> baseCharges;                 ///< q_i (e) of every particle; empty unless asked for
     std::vector<int> offsetIndex;                    ///< per particle: its index in offsets.particles, or -1
     std::vector<std::pair<int, int>> excludedPairs;  ///< the exceptions (p1, p2) with at least one offset particle

@@ -195,9 +195,19 @@ void LigandCouplingForceImpl::initialize(ContextImpl& context) {
     nonbondedSnapshots.resize(system.getNumForces());
     for (int i = 0; i < system.getNumForces(); i++) {
         const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
-        if (nonbonded != nullptr)
-            nonbondedSnapshots[i].reset(
-                    new NonbondedChargeOffsets(*nonbonded, owner.getElectrostaticsParameterName(), true));
+        if (nonbonded == nullptr)
+            continue;
+        nonbondedSnapshots[i].reset(
+                new NonbondedChargeOffsets(*nonbonded, owner.getElectrostaticsParameterName(), true));
+        // The alpha every platform's NonbondedForce kernel takes from NonbondedForceImpl at its initialization (only
+        // the PME grid is then rounded per platform): known here without evaluating anything.
+        int nx, ny, nz;
+        const NonbondedForce::NonbondedMethod method = nonbonded->getNonbondedMethod();
+        double& alpha = nonbondedSnapshots[i]->ewaldAlpha;
+        if (method == NonbondedForce::PME || method == NonbondedForce::LJPME)
+            NonbondedForceImpl::calcPMEParameters(system, *nonbonded, alpha, nx, ny, nz, false);
+        else if (method == NonbondedForce::Ewald)
+            NonbondedForceImpl::calcEwaldParameters(system, *nonbonded, alpha, nx, ny, nz);
     }
 }
 
@@ -531,25 +541,16 @@ vector<double> LigandCouplingForceImpl::getLambdaDerivatives(ContextImpl& contex
 }
 
 double LigandCouplingForceImpl::ewaldAlphaOf(ContextImpl& context) {
+    // From Context creation (initialize()): asking the Context (getPMEParametersInContext) would make OpenMM's CPU
+    // platform evaluate first, before this force has checked the positions (a non-finite one crashes OpenMM's PME).
     double alpha = 0.0;
-    const System& system = context.getSystem();
-    for (int i = 0; i < system.getNumForces(); i++) {
-        const NonbondedForce* nonbonded = dynamic_cast<const NonbondedForce*>(&system.getForce(i));
-        if (nonbonded == nullptr)
+    for (const std::unique_ptr<NonbondedChargeOffsets>& kept : nonbondedSnapshots) {
+        if (kept == nullptr || kept->ewaldAlpha == 0.0)
             continue;
-        double value = 0.0;
-        int nx, ny, nz;
-        const NonbondedForce::NonbondedMethod method = nonbonded->getNonbondedMethod();
-        if (method == NonbondedForce::PME)
-            nonbondedQuadratic().pmeParameters(context, *nonbonded, value, nx, ny, nz); // the Context's own
-        else if (method == NonbondedForce::LJPME) // (OpenMM 7.7's OpenCL reports no LJPME parameters)
-            NonbondedForceImpl::calcPMEParameters(system, *nonbonded, value, nx, ny, nz, false);
-        else if (method == NonbondedForce::Ewald)
-            NonbondedForceImpl::calcEwaldParameters(system, *nonbonded, value, nx, ny, nz);
-        if (alpha != 0.0 && value != alpha)
+        if (alpha != 0.0 && kept->ewaldAlpha != alpha)
             throwLigandError("getInteractionEnergies(): the System's NonbondedForces use different Ewald alphas (",
-                    alpha, " and ", value, " /nm): pass the one to use as ewaldAlpha");
-        alpha = (value != 0.0 ? value : alpha);
+                    alpha, " and ", kept->ewaldAlpha, " /nm): pass the one to use as ewaldAlpha");
+        alpha = kept->ewaldAlpha;
     }
     return alpha;
 }

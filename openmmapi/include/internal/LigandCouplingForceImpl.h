@@ -35,8 +35,8 @@ public:
     std::vector<std::string> getKernelNames();
     void updateParametersInContext(OpenMM::ContextImpl& context);
     /**
-     * The Ewald alpha (1/nm) of the System's NonbondedForce in this Context: PME's as the Context reports it, Ewald's
-     * and LJPME's as NonbondedForceImpl derives it; 0 without such a force.
+     * The Ewald alpha (1/nm) of the System's NonbondedForce in this Context (PME, LJPME, Ewald: NonbondedForceImpl's,
+     * which every platform uses), as of Context creation; 0 without such a force.
      */
     double ewaldAlphaOf(OpenMM::ContextImpl& context);
     /** See LigandCouplingForce::getInteractionEnergies(); checks the groups, then asks the kernel. */
