@@ -63,6 +63,7 @@ private:
     bool kernelsCreated = false;
     int gridSize[3] = {0, 0, 0};
     int numOffset = 0, numExcluded = 0, numExceptions = 0;
+    double slopeSquares = 0.0;        // sum of the uploaded offsets' squares (e^2), for the self energy
     std::vector<int> offsetParticles; // to refresh offsetPosIndex after a reorder
     std::vector<std::pair<int, int>> excludedPairs, exceptionPairs;
     OpenMM::ComputeArray offsetIndex, offsetPosIndex, slopes, exclusionStart, exclusionOffsets;

@@ -17,6 +17,23 @@ using namespace OpenMMLigand;
 using std::string;
 using std::vector;
 
+namespace {
+/** Upload values (width ints per element: int or int2) into array, made or grown to fit (at least one element). */
+void uploadInts(ComputeContext& cc, ComputeArray& array, const vector<int>& values, int width, const char* name) {
+    size_t size = std::max<size_t>(1, values.size() / width);
+    if (!array.isInitialized()) {
+        if (width == 1)
+            array.initialize<int>(cc, size, name);
+        else
+            array.initialize<mm_int2>(cc, size, name);
+    }
+    else if (array.getSize() < size)
+        array.resize(size);
+    if (!values.empty())
+        array.uploadSubArray(values.data(), 0, values.size() / width);
+}
+} // namespace
+
 CommonNonbondedLambdaQuadratic::CommonNonbondedLambdaQuadratic(ComputeContext& cc) : cc(cc) {
 }
 
@@ -133,22 +150,13 @@ void CommonNonbondedLambdaQuadratic::upload(const NonbondedChargeOffsets& offset
             array.uploadSubArray(single.data(), 0, single.size());
         }
     };
-    auto uploadInts = [&](ComputeArray& array, const vector<int>& values, const char* name) {
-        size_t size = std::max<size_t>(1, values.size());
-        if (!array.isInitialized())
-            array.initialize<int>(cc, size, name);
-        else if (array.getSize() < size)
-            array.resize(size);
-        if (!values.empty())
-            array.uploadSubArray(values.data(), 0, values.size());
-    };
     offsetParticles = offsets.offsets.particles;
     excludedPairs = offsets.excludedPairs;
     exceptionPairs = offsets.exceptionPairs;
     numOffset = offsetParticles.size();
     numExcluded = excludedPairs.size();
     numExceptions = exceptionPairs.size();
-    uploadInts(offsetIndex, offsets.offsetIndex, "ligandQuadraticOffsetIndex");
+    uploadInts(cc, offsetIndex, offsets.offsetIndex, 1, "ligandQuadraticOffsetIndex");
     uploadReals(slopes, offsets.offsets.slopes, "ligandQuadraticSlopes");
     // For each particle, the offset particles it is excluded from (by their index in the offset list).
     vector<vector<int>> partners(numParticles);
@@ -167,10 +175,13 @@ void CommonNonbondedLambdaQuadratic::upload(const NonbondedChargeOffsets& offset
         flat.insert(flat.end(), partners[i].begin(), partners[i].end());
         start[i + 1] = flat.size();
     }
-    uploadInts(exclusionStart, start, "ligandQuadraticExclusionStart");
-    uploadInts(exclusionOffsets, flat, "ligandQuadraticExclusions");
+    uploadInts(cc, exclusionStart, start, 1, "ligandQuadraticExclusionStart");
+    uploadInts(cc, exclusionOffsets, flat, 1, "ligandQuadraticExclusions");
     uploadReals(pairSlopes, pairValues, "ligandQuadraticPairSlopes"); // as real2: (d_1, d_2) per pair
     uploadReals(exceptionSlopes, offsets.offsets.exceptionSlopes, "ligandQuadraticExceptionSlopes");
+    slopeSquares = 0.0;
+    for (double d : offsets.offsets.slopes)
+        slopeSquares += d * d;
     uploadedVersion = offsets.version;
     updatePositionIndices();
 }
@@ -194,22 +205,9 @@ void CommonNonbondedLambdaQuadratic::updatePositionIndices() {
         exceptions.push_back(where[pair.first]);
         exceptions.push_back(where[pair.second]);
     }
-    auto uploadInts = [&](ComputeArray& array, const vector<int>& values, int width, const char* name) {
-        size_t size = std::max<size_t>(1, values.size() / width);
-        if (!array.isInitialized()) {
-            if (width == 1)
-                array.initialize<int>(cc, size, name);
-            else
-                array.initialize<mm_int2>(cc, size, name);
-        }
-        else if (array.getSize() < size)
-            array.resize(size);
-        if (!values.empty())
-            array.uploadSubArray(values.data(), 0, values.size() / width);
-    };
-    uploadInts(offsetPosIndex, positions, 1, "ligandQuadraticOffsetPositions");
-    uploadInts(excludedPos, excluded, 2, "ligandQuadraticExcludedPositions");
-    uploadInts(exceptionPos, exceptions, 2, "ligandQuadraticExceptionPositions");
+    uploadInts(cc, offsetPosIndex, positions, 1, "ligandQuadraticOffsetPositions");
+    uploadInts(cc, excludedPos, excluded, 2, "ligandQuadraticExcludedPositions");
+    uploadInts(cc, exceptionPos, exceptions, 2, "ligandQuadraticExceptionPositions");
 }
 
 void CommonNonbondedLambdaQuadratic::compute(const NonbondedChargeOffsets& offsets, double lambda, double alpha,
@@ -296,11 +294,8 @@ void CommonNonbondedLambdaQuadratic::compute(const NonbondedChargeOffsets& offse
     double linear = value[0], quadratic = value[1];
     if (ewald) {
         const double self = ONE_4PI_EPS0_LIGAND * alpha / std::sqrt(M_PI);
-        double sumSquares = 0.0;
-        for (double d : offsets.offsets.slopes)
-            sumSquares += d * d;
         linear += value[4] - 2.0 * self * value[2];
-        quadratic += 0.5 * value[5] - self * sumSquares;
+        quadratic += 0.5 * value[5] - self * slopeSquares;
         if (plasma) {
             const double factor = ONE_4PI_EPS0_LIGAND * M_PI / (2.0 * volume * alpha * alpha);
             linear -= 2.0 * factor * value[3] * offsets.netSlope;

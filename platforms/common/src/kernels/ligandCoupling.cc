@@ -12,7 +12,7 @@
  * Defines set by the host: NUM_ATOMS, PADDED_NUM_ATOMS, NUM_LIGAND, NUM_INTERNAL_PAIRS, BLOCK_SIZE,
  * USE_CUTOFF, USE_PERIODIC, CUTOFF, CUTOFF_SQUARED, USE_SWITCH, SWITCH_DISTANCE, SWITCH_WIDTH, USE_ELECTROSTATICS,
  * KRF, CRF, SOFTCORE_C, IS_C6, SOFTCORE_F, HAS_ELEC_SOFTCORE, NUM_DERIVS, STERICS_DERIV, ELEC_DERIV (indices or -1).
- * Compiled after positionCheck.cc (isSanePosition).
+ * Compiled after positionCheck.cc (isSanePosition, energyToFixed).
  */
 
 typedef struct {
@@ -94,11 +94,6 @@ DEVICE PairResult evaluatePair(real r, real sigma, real epsilon, real chargeProd
 /** The fixed-point conversion OpenMM's force buffers use, written out so it builds on 7.7 and 8.x alike. */
 DEVICE mm_ulong toFixed(real value) {
     return (mm_ulong) ((mm_long) (value*(real) 0x100000000));
-}
-
-/** The same fixed-point scale for the energies summed with atomics (kept in mixed precision). */
-DEVICE mm_ulong energyToFixed(mixed value) {
-    return (mm_ulong) ((mm_long) (value*(mixed) 0x100000000));
 }
 
 DEVICE real3 pairDelta(real3 from, real3 to, real4 periodicBoxSize, real4 invPeriodicBoxSize,

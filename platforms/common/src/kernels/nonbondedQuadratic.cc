@@ -10,12 +10,8 @@
  *   sums[3]           sum of every c_i (e), for the neutralizing plasma
  *   sums[4], sums[5]  reciprocal space: sum eta Re(S_c conj S_d) and sum eta |S_d|^2
  * Defines: NUM_ATOMS, USE_CUTOFF, USE_PERIODIC, PERIODIC_EXCEPTIONS, USE_EWALD, CUTOFF_SQUARED, KRF, CRF,
- * COULOMB (ONE_4PI_EPS0), PI, TWO_OVER_SQRT_PI, GRID_X, GRID_Y, GRID_Z (PME only). Compiled after positionCheck.cc.
+ * COULOMB (ONE_4PI_EPS0), PI, TWO_OVER_SQRT_PI, GRID_X, GRID_Y, GRID_Z (PME only). Compiled after positionCheck.cc (isSanePosition, energyToFixed).
  */
-
-DEVICE mm_ulong quadraticToFixed(mixed value) {
-    return (mm_ulong) ((mm_long) (value*(mixed) 0x100000000));
-}
 
 DEVICE real3 quadraticDelta(real3 from, real3 to, bool periodic, real4 periodicBoxSize, real4 invPeriodicBoxSize,
         real4 periodicBoxVecX, real4 periodicBoxVecY, real4 periodicBoxVecZ) {
@@ -78,11 +74,11 @@ KERNEL void offsetPairSums(GLOBAL const real4* RESTRICT posq, GLOBAL const int* 
             quadratic += dm*dj*weight;
         }
         if (linear != 0)
-            ATOMIC_ADD(&sums[0], quadraticToFixed((mixed) COULOMB*linear));
+            ATOMIC_ADD(&sums[0], energyToFixed((mixed) COULOMB*linear));
         if (quadratic != 0)
-            ATOMIC_ADD(&sums[1], quadraticToFixed((mixed) COULOMB*quadratic));
+            ATOMIC_ADD(&sums[1], energyToFixed((mixed) COULOMB*quadratic));
         if (mj >= 0)
-            ATOMIC_ADD(&sums[2], quadraticToFixed((mixed) pj.w*dj));
+            ATOMIC_ADD(&sums[2], energyToFixed((mixed) pj.w*dj));
     }
 }
 
@@ -118,9 +114,9 @@ KERNEL void offsetExclusionSums(GLOBAL const real4* RESTRICT posq, GLOBAL const 
         linear += exceptionSlopes[e]/SQRT(d.x*d.x+d.y*d.y+d.z*d.z);
     }
     if (linear != 0)
-        ATOMIC_ADD(&sums[0], quadraticToFixed((mixed) COULOMB*linear));
+        ATOMIC_ADD(&sums[0], energyToFixed((mixed) COULOMB*linear));
     if (quadratic != 0)
-        ATOMIC_ADD(&sums[1], quadraticToFixed((mixed) COULOMB*quadratic));
+        ATOMIC_ADD(&sums[1], energyToFixed((mixed) COULOMB*quadratic));
 }
 
 #if USE_EWALD
@@ -180,15 +176,15 @@ KERNEL void spreadOffsetCharges(GLOBAL const real4* RESTRICT posq, GLOBAL const 
                     int g = xybase+(index[2]+iz)%GRID_Z;
                     real wz = w*weights[2][iz];
                     if (p.w != 0)
-                        ATOMIC_ADD(&gridReal[g], quadraticToFixed((mixed) (p.w*wz)));
+                        ATOMIC_ADD(&gridReal[g], energyToFixed((mixed) (p.w*wz)));
                     if (slope != 0)
-                        ATOMIC_ADD(&gridImag[g], quadraticToFixed((mixed) (slope*wz)));
+                        ATOMIC_ADD(&gridImag[g], energyToFixed((mixed) (slope*wz)));
                 }
             }
         }
     }
     if (totalCharge != 0)
-        ATOMIC_ADD(&sums[3], quadraticToFixed(totalCharge));
+        ATOMIC_ADD(&sums[3], energyToFixed(totalCharge));
 }
 
 /** The fixed-point grids as one complex grid (c + i d) for the FFT; the fixed-point grids zeroed for the next call. */
@@ -234,8 +230,8 @@ KERNEL void reciprocalOffsetSums(GLOBAL const real2* RESTRICT transformed, GLOBA
         quadratic += eta*(dqx*dqx+dqy*dqy);
     }
     if (linear != 0)
-        ATOMIC_ADD(&sums[4], quadraticToFixed(linear));
+        ATOMIC_ADD(&sums[4], energyToFixed(linear));
     if (quadratic != 0)
-        ATOMIC_ADD(&sums[5], quadraticToFixed(quadratic));
+        ATOMIC_ADD(&sums[5], energyToFixed(quadratic));
 }
 #endif

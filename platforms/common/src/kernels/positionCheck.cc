@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
-// Compiled in front of the other kernel sources. Define: MAX_COORDINATE (nm).
+// Compiled in front of the other kernel sources: what they share. Define: MAX_COORDINATE (nm).
 
 #ifdef __OPENCL_VERSION__
 #define LIGAND_FLOAT_BITS(x) as_uint(x)
@@ -20,3 +20,7 @@ DEVICE bool isSanePosition(real4 p) {
     return !nonFinite && fabs(x) <= (float) MAX_COORDINATE && fabs(y) <= (float) MAX_COORDINATE && fabs(z) <= (float) MAX_COORDINATE;
 }
 
+/** Energies summed with 64-bit atomics, in OpenMM's fixed-point scale (2^32 per kJ/mol; kept in mixed precision). */
+DEVICE mm_ulong energyToFixed(mixed value) {
+    return (mm_ulong) ((mm_long) (value*(mixed) 0x100000000));
+}
