@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
 //
-// AniForce from C++: the energy of one molecule against TorchANI's (float64, same NeuroChem files; the value
-// tools/ani_reference_values.py computed), forces against finite differences on every platform and precision,
-// and a serialization round trip. The Python tests cover the molecules, periodic cases and bad input in full.
+// AniForce from C++, on every platform and precision, on the tests' own ANI model (random weights, written by the
+// ctest fixture WriteRandomAniModel with tests/python/helpers/random_ani_model.py, so that it runs on any checkout):
+// energies against Reference's, forces against finite differences, bad positions in forces-only steps, a
+// serialization round trip. Where the published ANI-2x files are present, its energy of one molecule against
+// TorchANI's too (float64, same NeuroChem files; the value tools/ani_reference_values.py computed). The Python tests
+// cover the molecules, periodic cases, an independent NumPy formulation and bad input in full.
 #include "AniForce.h"
 #include "LigandTestSystem.h"
 #include "openmm/Context.h"
@@ -26,12 +29,28 @@ using LigandTest::PlatformConfig;
 
 namespace {
 
+/** The tests' random-weight model: its directory, from the ctest fixture; a run without it fails, never skips. */
 std::string modelDirectory() {
+    const char* given = std::getenv("OPENMMLIGAND_TEST_ANI_MODEL");
+    return given != nullptr ? given : "";
+}
+
+bool haveModel() {
+    if (!modelDirectory().empty() && std::filesystem::is_directory(modelDirectory()))
+        return true;
+    ADD_FAILURE() << "no test ANI model at $OPENMMLIGAND_TEST_ANI_MODEL ('" << modelDirectory()
+                  << "'): ctest writes it (fixture WriteRandomAniModel); by hand, run "
+                     "tests/python/helpers/random_ani_model.py DIR and set the variable to DIR";
+    return false;
+}
+
+/** The published ANI-2x files, where this machine has them. */
+std::string ani2xDirectory() {
     const char* given = std::getenv("OPENMMLIGAND_ANI2X_MODEL");
     return given != nullptr ? given : OPENMMLIGAND_ANI2X_MODEL;
 }
 
-// Methanethiol and a water (RDKit conformer), nm; TorchANI's energy of it in kJ/mol.
+// Methanethiol and a water (RDKit conformer), nm; TorchANI's ANI-2x energy of it in kJ/mol.
 const int ATOMIC_NUMBERS[] = {6, 16, 8, 1, 1, 1, 1, 1, 1};
 const double POSITIONS[][3] = {{-0.04878417563022756, 0.001503744427241102, -0.0075743629596744435},
         {0.11400037705045989, -0.07516471263382427, -0.020529667288552225},
@@ -47,8 +66,8 @@ const int N = 9;
 class AniForceTest : public ::testing::TestWithParam<PlatformConfig> {
 protected:
     void SetUp() override {
-        if (!std::filesystem::is_directory(modelDirectory()))
-            GTEST_SKIP() << "the ANI-2x model files are not at " << modelDirectory();
+        if (!haveModel())
+            return;
         // Every platform our plugins load on has both forces' kernels (the plugin loading is checked in TestMain).
         ASSERT_TRUE(platform().supportsKernels({"CalcAniForce"})) << GetParam().label() << " has no AniForce kernel";
         force = new AniForce(modelDirectory());
@@ -72,16 +91,20 @@ protected:
     std::vector<Vec3> positions;
 };
 
-TEST_P(AniForceTest, EnergyEqualsTorchAniAndForcesEqualReferenceDifferences) {
+TEST_P(AniForceTest, EnergyEqualsReferenceAndForcesEqualReferenceDifferences) {
+    if (force == nullptr)
+        return;
     VerletIntegrator integrator(0.001);
     Context context(system, integrator, platform(), properties());
     context.setPositions(positions);
     State state = context.getState(State::Energy | State::Forces);
-    EXPECT_NEAR(TORCHANI_ENERGY, state.getPotentialEnergy(), 1e-6 * std::abs(TORCHANI_ENERGY));
-    // Five-point differences of the Reference energy (double precision; a float platform's energy is too coarse
-    // to difference): every platform's forces against them, to its precision.
     VerletIntegrator referenceIntegrator(0.001);
     Context reference(system, referenceIntegrator, Platform::getPlatformByName("Reference"));
+    reference.setPositions(positions);
+    const double referenceEnergy = reference.getState(State::Energy).getPotentialEnergy();
+    EXPECT_NEAR(referenceEnergy, state.getPotentialEnergy(), 1e-6 * std::abs(referenceEnergy));
+    // Five-point differences of the Reference energy (double precision; a float platform's energy is too coarse
+    // to difference): every platform's forces against them, to its precision.
     // The CPU kernel's networks and single/mixed precision GPU kernels compute in float.
     const double h = 1e-5, tolerance = GetParam().platform == "Reference" ? 1e-5 : 1e-4;
     for (int atom = 0; atom < N; atom++)
@@ -101,6 +124,8 @@ TEST_P(AniForceTest, EnergyEqualsTorchAniAndForcesEqualReferenceDifferences) {
 }
 
 TEST_P(AniForceTest, SerializationRoundTripGivesTheSameEnergy) {
+    if (force == nullptr)
+        return;
     std::stringstream buffer;
     XmlSerializer::serialize<System>(&system, "System", buffer);
     std::unique_ptr<System> copy(XmlSerializer::deserialize<System>(buffer));
@@ -113,9 +138,31 @@ TEST_P(AniForceTest, SerializationRoundTripGivesTheSameEnergy) {
             context2.getState(State::Energy).getPotentialEnergy());
 }
 
+// MD steps compute forces only: two ML atoms at one point must raise (at once, or on GPU platforms from the next
+// evaluation, the check being read back without a wait), never leave the ML forces zero while steps go on.
+TEST_P(AniForceTest, AForcesOnlyStepWithTwoAtomsAtOnePointRaisesByTheNextStep) {
+    if (force == nullptr)
+        return;
+    VerletIntegrator integrator(0.0001);
+    Context context(system, integrator, platform(), properties());
+    std::vector<Vec3> collapsed = positions;
+    collapsed[1] = collapsed[0];
+    context.setPositions(collapsed);
+    try {
+        integrator.step(1);
+        integrator.step(1);
+        FAIL() << "two steps with two ML atoms at one point went on";
+    }
+    catch (const OpenMMException& e) {
+        EXPECT_NE(std::string(e.what()).find("ML atoms 0 and 1"), std::string::npos) << e.what();
+    }
+    context.setPositions(positions);
+    integrator.step(2); // nothing stale is raised
+}
+
 TEST(AniForceModel, AnUnsupportedElementIsRefusedNamingTheParticle) {
-    if (!std::filesystem::is_directory(modelDirectory()))
-        GTEST_SKIP() << "the ANI-2x model files are not at " << modelDirectory();
+    if (!haveModel())
+        return;
     AniForce force(modelDirectory());
     try {
         force.addParticle(4, 26);
@@ -123,6 +170,33 @@ TEST(AniForceModel, AnUnsupportedElementIsRefusedNamingTheParticle) {
     }
     catch (const OpenMMException& e) {
         EXPECT_NE(std::string(e.what()).find("particle 4 has atomic number 26"), std::string::npos) << e.what();
+    }
+}
+
+// The published model against the real peer (a check of data where it is present, not of a kernel: every kernel
+// test above runs on the tests' own model).
+TEST(Ani2x, EnergyEqualsTorchAniOnEveryPlatform) {
+    if (!std::filesystem::is_directory(ani2xDirectory()))
+        GTEST_SKIP() << "the ANI-2x model files are not at " << ani2xDirectory();
+    for (const PlatformConfig& config : availablePlatforms()) {
+        System system;
+        AniForce* force = new AniForce(ani2xDirectory());
+        std::vector<Vec3> positions;
+        for (int i = 0; i < N; i++) {
+            system.addParticle(1.0);
+            force->addParticle(i, ATOMIC_NUMBERS[i]);
+            positions.push_back(Vec3(POSITIONS[i][0], POSITIONS[i][1], POSITIONS[i][2]));
+        }
+        system.addForce(force);
+        std::map<std::string, std::string> properties;
+        if (!config.precision.empty())
+            properties["Precision"] = config.precision;
+        VerletIntegrator integrator(0.001);
+        Context context(system, integrator, Platform::getPlatformByName(config.platform), properties);
+        context.setPositions(positions);
+        EXPECT_NEAR(
+                TORCHANI_ENERGY, context.getState(State::Energy).getPotentialEnergy(), 1e-6 * std::abs(TORCHANI_ENERGY))
+                << config.label();
     }
 }
 

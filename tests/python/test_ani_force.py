@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""AniForce (ANI-2x) against the real peer, TorchANI in float64 loading the same NeuroChem files: the checked-in
-values of tools/ani_reference_values.py (regenerated and compared whenever torchani is installed), on every platform
-that has the kernel; forces against finite differences; invariances; serialization; bad input."""
+"""AniForce on every platform that has the kernel. The kernel tests run on a small ANI model with random weights that
+the tests write (helpers/random_ani_model.py), so that they run on any checkout: energies against an independent NumPy
+formulation with its own loader (helpers/ani_numpy.py) and against TorchANI loading the same files where it is
+installed, forces against finite differences, invariances, reordering, serialization, bad input. Where the published
+ANI-2x files are present (../shared/models/ani-2x, or $OPENMMLIGAND_ANI2X_MODEL), the energies and forces of the real
+model are compared with TorchANI's too (float64; the checked-in values of tools/ani_reference_values.py, regenerated
+and compared whenever torchani is installed). Nothing here skips for want of a GPU or of the ANI-2x files but the
+ANI-2x comparisons themselves."""
 
 import json
 import os
@@ -12,16 +17,18 @@ import sys
 import numpy
 import openmm
 import pytest
+from helpers import ani_numpy, random_ani_model
 from openmm import unit
 
 import openmmligand
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL = os.environ.get("OPENMMLIGAND_ANI2X_MODEL", os.path.join(HERE, "..", "..", "..", "shared", "models", "ani-2x"))
+MODEL = random_ani_model.shared_copy()
+ANI2X = os.environ.get("OPENMMLIGAND_ANI2X_MODEL", os.path.join(HERE, "..", "..", "..", "shared", "models", "ani-2x"))
 REFERENCE = os.path.join(HERE, "data", "ani2x_reference.json")
 
-pytestmark = pytest.mark.skipif(
-    not os.path.isdir(MODEL), reason=f"the ANI-2x model files are not at {MODEL} (set OPENMMLIGAND_ANI2X_MODEL)"
+needs_ani2x = pytest.mark.skipif(
+    not os.path.isdir(ANI2X), reason=f"the ANI-2x model files are not at {ANI2X} (set OPENMMLIGAND_ANI2X_MODEL)"
 )
 
 
@@ -53,9 +60,9 @@ def molecules():
         return json.load(source)["molecules"]
 
 
-def build(molecule, atoms=None):
+def build(molecule, atoms=None, model=MODEL):
     """A System holding only an AniForce over the molecule's atoms (all, or the given subset)."""
-    force = openmmligand.AniForce(MODEL)
+    force = openmmligand.AniForce(model)
     system = openmm.System()
     for _ in molecule["atomic_numbers"]:
         system.addParticle(1.0)
@@ -68,12 +75,17 @@ def build(molecule, atoms=None):
     return system, force
 
 
-def evaluate(system, positions, platform=("Reference", None)):
+KJ_PER_NM = unit.kilojoule_per_mole / unit.nanometer
+
+
+def platform_arguments(platform):
+    """(Platform, properties) of a (name, precision) configuration, for openmm.Context."""
     name, precision = platform
-    properties = {"Precision": precision} if precision else {}
-    context = openmm.Context(
-        system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName(name), properties
-    )
+    return openmm.Platform.getPlatformByName(name), ({"Precision": precision} if precision else {})
+
+
+def evaluate(system, positions, platform=("Reference", None)):
+    context = openmm.Context(system, openmm.VerletIntegrator(0.001), *platform_arguments(platform))
     context.setPositions(positions)
     state = context.getState(getEnergy=True, getForces=True)
     energy = state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
@@ -85,14 +97,80 @@ def relative_rms(a, b):
     return numpy.sqrt(((a - b) ** 2).mean()) / numpy.sqrt((b**2).mean())
 
 
-@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+PLATFORM_IDS = dict(ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, **PLATFORM_IDS)
 @pytest.mark.parametrize("molecule", molecules(), ids=lambda m: m["name"])
-def test_energy_and_forces_equal_torchani(molecule, platform):
-    """<= 1e-6 relative energy, <= 1e-5 relative force RMS against TorchANI (float64), all seven elements,
-    amprenavir among the molecules, gas phase and periodic. GPU platforms in single and mixed precision hold
-    positions in float (OpenMM's own arrays): rounding the periodic ethanol's positions to float alone moves
-    Reference's forces by 5e-5 relative RMS, so 1e-4 there."""
+def test_energy_equals_an_independent_numpy_ani_and_forces_equal_reference(molecule, platform):
+    """The random model: the networks' share of the energy (the energy less the self energies, which are a plain
+    sum) within 1e-9 relative of NumPy's on Reference and in double precision, 1e-5 where the networks run in float
+    (the CPU kernel's, single and mixed precision); forces within 1e-5 relative RMS of Reference's (1e-4 where
+    positions are float). All seven elements, gas phase and periodic."""
     system, _ = build(molecule)
+    energy, forces = evaluate(system, molecule["positions_nm"], platform)
+    model = ani_numpy.load(MODEL)
+    networks = energy - ani_numpy.self_energy(model, molecule["atomic_numbers"])
+    expected_networks = ani_numpy.network_energy(
+        model, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"]
+    )
+    exact = platform[0] == "Reference" or platform[1] == "double"
+    assert abs(networks - expected_networks) <= (1e-9 if exact else 1e-5) * abs(expected_networks), (
+        networks,
+        expected_networks,
+    )
+    if platform != ("Reference", None):
+        _, reference_forces = evaluate(system, molecule["positions_nm"])
+        force_tolerance = 1e-4 if platform[1] in ("single", "mixed") else 1e-5
+        assert relative_rms(forces, reference_forces) <= force_tolerance
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, **PLATFORM_IDS)
+def test_a_model_whose_aev_term_counts_do_not_divide_the_gpu_work_group(platform, tmp_path):
+    """12 angular terms: right on Reference and CPU (against NumPy); refused, naming the counts, on GPU platforms,
+    whose AEV kernel gave wrong angular terms on PoCL for counts that do not divide 128 (never a wrong number)."""
+    twelve = dict(random_ani_model.AEV_PARAMETERS, ShfA=[0.9, 1.8, 2.7])
+    directory = random_ani_model.write(str(tmp_path / "model"), aev_parameters=twelve)
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    system, _ = build(molecule, model=directory)
+    if platform[0] in ("Reference", "CPU"):
+        energy, _ = evaluate(system, molecule["positions_nm"], platform)
+        model = ani_numpy.load(directory)
+        expected = ani_numpy.network_energy(model, molecule["atomic_numbers"], molecule["positions_nm"])
+        networks = energy - ani_numpy.self_energy(model, molecule["atomic_numbers"])
+        assert networks == pytest.approx(expected, rel=1e-5)
+    else:
+        with pytest.raises(
+            openmm.OpenMMException, match="numbers of radial and angular AEV terms to divide 128.*8 and 12"
+        ):
+            evaluate(system, molecule["positions_nm"], platform)
+
+
+def test_torchani_loads_the_random_model_with_the_same_energies():
+    """Whenever torchani is installed: TorchANI's loader reads the random model's files as ours does."""
+    pytest.importorskip("torchani")
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+    import ani_reference_values
+
+    torchani = ani_reference_values.torchani_model(MODEL)
+    for molecule in molecules():
+        expected, expected_forces = ani_reference_values.torchani_energy_and_forces(
+            MODEL, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], torchani
+        )
+        energy, forces = evaluate(build(molecule)[0], molecule["positions_nm"])
+        assert energy == pytest.approx(expected, rel=1e-9)
+        assert relative_rms(forces, numpy.array(expected_forces)) <= 1e-6
+
+
+@needs_ani2x
+@pytest.mark.parametrize("platform", PLATFORMS, **PLATFORM_IDS)
+@pytest.mark.parametrize("molecule", molecules(), ids=lambda m: m["name"])
+def test_ani2x_energy_and_forces_equal_torchani(molecule, platform):
+    """The published ANI-2x: <= 1e-6 relative energy, <= 1e-5 relative force RMS against TorchANI (float64), all
+    seven elements, amprenavir among the molecules, gas phase and periodic. GPU platforms in single and mixed
+    precision hold positions in float (OpenMM's own arrays): rounding the periodic ethanol's positions to float alone
+    moves Reference's forces by 5e-5 relative RMS, so 1e-4 there."""
+    system, _ = build(molecule, model=ANI2X)
     energy, forces = evaluate(system, molecule["positions_nm"], platform)
     expected = molecule["energy_kj_per_mol"]
     assert abs(energy - expected) <= 1e-6 * abs(expected), (energy, expected)
@@ -110,16 +188,17 @@ def test_reference_values_cover_every_element():
     assert any(m["box_nm"] is not None for m in molecules())
 
 
+@needs_ani2x
 def test_torchani_regenerated_agrees_with_the_checked_in_values():
     """Whenever torchani is installed: its values now equal the checked-in ones (the file is not stale)."""
     pytest.importorskip("torchani")
     sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
     import ani_reference_values
 
-    model = ani_reference_values.torchani_model(MODEL)
+    model = ani_reference_values.torchani_model(ANI2X)
     for molecule in molecules():
         energy, forces = ani_reference_values.torchani_energy_and_forces(
-            MODEL, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], model
+            ANI2X, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], model
         )
         assert energy == pytest.approx(molecule["energy_kj_per_mol"], rel=1e-12)
         numpy.testing.assert_allclose(forces, molecule["forces_kj_per_mol_nm"], rtol=1e-9, atol=1e-9)
@@ -265,7 +344,7 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path):
     # A model directory with a member's layer file cut short: the file is named.
     broken = tmp_path / "broken"
     shutil.copytree(MODEL, broken)
-    layer = broken / "train3" / "networks" / "ANN-N.nnf-l2.wparam"
+    layer = broken / "train1" / "networks" / "ANN-N.nnf-l2.wparam"
     data = layer.read_bytes()
     os.chmod(layer, 0o644)
     layer.write_bytes(data[:-8])
@@ -276,21 +355,33 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path):
         openmmligand.AniForce(str(broken))
 
 
-@pytest.mark.parametrize("damage", ["train3 deleted", "train3 emptied", "train7 deleted"])
-def test_a_model_missing_an_ensemble_member_is_refused(tmp_path, damage):
-    """A member's folder deleted or emptied loaded silently as a smaller ensemble with another energy (methane
-    -106331.50 vs -106331.17 kJ/mol with 3 of 8): the member is named. The last one too: ANI-2x has 8."""
+@pytest.mark.parametrize(
+    "model, damage, members",
+    [
+        (MODEL, "train0 deleted", 2),
+        (MODEL, "train0 emptied", 2),
+        pytest.param(ANI2X, "train3 emptied", 8, marks=needs_ani2x),
+        pytest.param(ANI2X, "train7 deleted", 8, marks=needs_ani2x),
+    ],
+    ids=lambda v: v if isinstance(v, str) and not os.path.isabs(v) else None,
+)
+def test_a_model_missing_an_ensemble_member_is_refused(tmp_path, model, damage, members):
+    """A member's folder deleted or emptied loaded silently as a smaller ensemble with another energy (ANI-2x's
+    methane -106331.50 vs -106331.17 kJ/mol with 3 of 8): the member is named. ANI-2x's last one too: it has 8."""
     damaged = tmp_path / "model"
-    shutil.copytree(MODEL, damaged)
+    shutil.copytree(model, damaged)
     member = damage.split()[0]
     for path in sorted((damaged / member).rglob("*"), reverse=True):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     shutil.rmtree(damaged / member)
     if damage.endswith("emptied"):
         (damaged / member).mkdir()
-    with pytest.raises(openmm.OpenMMException, match=f"lacks ensemble member {member} .*of its 8"):
+    with pytest.raises(openmm.OpenMMException, match=f"lacks ensemble member {member} .*of its {members}"):
         openmmligand.AniForce(str(damaged))
-    openmmligand.AniForce(MODEL)  # the whole model still loads
+    openmmligand.AniForce(model)  # the whole model still loads
+
+
+def test_a_particle_twice_and_a_box_too_small_are_refused():
     # The same particle twice, and two atoms at one point.
     molecule = next(m for m in molecules() if m["name"] == "ethanol")
     system, force = build(molecule)
@@ -318,6 +409,48 @@ def test_bad_positions_are_refused_on_every_platform(platform):
         openmm.OpenMMException, match="particle 2 has (the|a) position|Particle coordinate is (NaN|nan)"
     ):  # the CPU platform checks first
         evaluate(system, positions, platform)
+
+
+BAD_POSITIONS = {
+    "two atoms at one point": (lambda p: p.__setitem__(1, p[0]), "ML atoms 0 and 1 .*at the same point"),
+    "a NaN coordinate": (
+        lambda p: p.__setitem__((2, 1), numpy.nan),
+        "particle 2 has (the|a) position|Particle coordinate is (NaN|nan)",
+    ),
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, **PLATFORM_IDS)
+@pytest.mark.parametrize("bad", BAD_POSITIONS, ids=str)
+def test_bad_positions_in_forces_only_evaluations_raise_by_the_next_evaluation(platform, bad):
+    """MD computes forces only. On OpenCL and CUDA a forces-only evaluation with bad positions returned zero ML
+    forces and steps went on: now Reference and CPU raise at once, GPU platforms from the next evaluation (a
+    getState or a step; the check is read back without waiting for the device). After the error the Context works
+    again with good positions, and no stale error is raised."""
+    damage, message = BAD_POSITIONS[bad]
+    molecule = next(m for m in molecules() if m["name"] == "ethanol")
+    system, _ = build(molecule)
+    good = numpy.array(molecule["positions_nm"])
+    positions = good.copy()
+    damage(positions)
+    integrator = openmm.VerletIntegrator(0.0001)
+    context = openmm.Context(system, integrator, *platform_arguments(platform))
+    context.setPositions(positions)
+    with pytest.raises(openmm.OpenMMException, match=message):
+        context.getState(getForces=True)
+        context.getState(getForces=True)
+    context.setPositions(good)
+    expected = evaluate(system, good)[1]
+    for _ in range(2):
+        forces = context.getState(getForces=True).getForces(asNumpy=True).value_in_unit(KJ_PER_NM)
+        assert relative_rms(numpy.array(forces), expected) <= 1e-4
+    context.setPositions(positions)
+    with pytest.raises(openmm.OpenMMException, match=message):
+        integrator.step(1)
+        integrator.step(1)
+    context.setPositions(good)
+    context.setVelocitiesToTemperature(300, 1)
+    integrator.step(3)  # nothing stale
 
 
 @pytest.mark.parametrize("platform", PLATFORMS, ids=lambda c: c[0] if c[1] is None else f"{c[0]}-{c[1]}")

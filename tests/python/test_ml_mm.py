@@ -1,23 +1,22 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
 """openmmligand.ml_mm against independent Systems built from the force field: the ML/MM energy is the MM energy
-minus the ligand's own MM energy (the ligand alone, from ForceField.createSystem) plus ANI-2x of the ligand;
-decoupled at lambda = 0 it is the environment alone plus ANI-2x; lambda_interpolate mixes MM and ML linearly."""
+minus the ligand's own MM energy (the ligand alone, from ForceField.createSystem) plus the ANI energy of the ligand;
+decoupled at lambda = 0 it is the environment alone plus ANI; lambda_interpolate mixes MM and ML linearly. The ANI
+model is the tests' own (random weights, helpers/random_ani_model.py): none of this depends on ANI-2x's weights."""
 
-import os
 import warnings
 
 import numpy
 import openmm
 import pytest
+from helpers import random_ani_model
 from openmm import app, unit
 
 import openmmligand
 from openmmligand import testsystems
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL = os.environ.get("OPENMMLIGAND_ANI2X_MODEL", os.path.join(HERE, "..", "..", "..", "shared", "models", "ani-2x"))
-pytestmark = pytest.mark.skipif(not os.path.isdir(MODEL), reason=f"the ANI-2x model files are not at {MODEL}")
+MODEL = random_ani_model.shared_copy()
 
 KJ = unit.kilojoule_per_mole
 

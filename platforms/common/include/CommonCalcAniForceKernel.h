@@ -7,6 +7,7 @@
 #include "LigandKernels.h"
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
+#include "openmm/common/ComputeEvent.h"
 #include "openmm/common/ComputeKernel.h"
 #include <memory>
 #include <string>
@@ -23,9 +24,16 @@ namespace OpenMMLigand {
  */
 class CommonCalcAniForceKernel : public CalcAniForceKernel {
 public:
-    CommonCalcAniForceKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ComputeContext& cc)
-        : CalcAniForceKernel(name, platform), cc(cc) {
+    /**
+     * @param statusCopy host memory for three ints that the device can copy into without the host waiting: made by
+     *                   the platform's factory (page-locked on CUDA, where a copy into pageable memory blocks).
+     */
+    CommonCalcAniForceKernel(std::string name, const OpenMM::Platform& platform, OpenMM::ComputeContext& cc,
+            std::shared_ptr<int> statusCopy)
+        : CalcAniForceKernel(name, platform), cc(cc), statusCopy(std::move(statusCopy)) {
     }
+    /** Waits for a status copy still in flight: the device must not write into freed host memory. */
+    ~CommonCalcAniForceKernel() override;
     void initialize(const OpenMM::System& system, const AniForce& force) override;
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
     void copyParametersToContext(OpenMM::ContextImpl& context, const AniForce& force) override;
@@ -37,7 +45,10 @@ private:
     /** Upload the species, the tiles of atoms of one element and the networks of the species present. */
     void uploadSpecies(const AniForce& force);
     void createKernels();
-    void throwStatus();
+    /** Raise the error the status word {code, entry, entry} names, if any; `when` ends the message. */
+    void throwStatus(const int* word, const char* when);
+    /** Raise the error a forces-only evaluation found, read back since without waiting for the device. */
+    void throwPendingStatus();
     OpenMM::ComputeContext& cc;
     std::shared_ptr<const AniModel> model;
     std::vector<int> particles, species;
@@ -46,6 +57,10 @@ private:
     /** The species whose networks are on the device; a new species present means a new upload. */
     std::vector<bool> speciesUploaded;
     double selfEnergy = 0; // kJ/mol, the sum of the atoms' self energies
+    /** The status of the last forces-only evaluation, copied without a wait; `statusPending` until it is read. */
+    std::shared_ptr<int> statusCopy;
+    OpenMM::ComputeEvent statusCopied;
+    bool statusPending = false;
     OpenMM::ComputeArray posIndex, speciesArray, pairIndex, radialParams, angularParams, aev, status;
     OpenMM::ComputeArray tiles, sortedAtoms, layerInfo, weights, weightsT, biases, tileEnergies, aevGradient;
     OpenMM::ComputeKernel aevKernel, networksKernel, forcesKernel;

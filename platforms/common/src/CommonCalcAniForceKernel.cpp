@@ -27,6 +27,13 @@ private:
     CommonCalcAniForceKernel& owner;
 };
 
+CommonCalcAniForceKernel::~CommonCalcAniForceKernel() {
+    if (statusPending) {
+        ContextSelector selector(cc);
+        statusCopied->wait();
+    }
+}
+
 void CommonCalcAniForceKernel::initialize(const System& system, const AniForce& force) {
     ContextSelector selector(cc);
     model = force.getModel();
@@ -64,8 +71,13 @@ void CommonCalcAniForceKernel::initialize(const System& system, const AniForce& 
             for (double shift : m.angularShifts)
                 for (double thetaShift : m.angleShifts)
                     angular.push_back(mm_double4(eta, zeta, shift, thetaShift));
-    if ((int) radial.size() > ATOM_GROUP_SIZE || (int) angular.size() > ATOM_GROUP_SIZE)
-        throwAniError("the GPU kernels support at most ", ATOM_GROUP_SIZE, " radial and angular AEV terms each");
+    // Each work group splits its threads into slices of one thread per AEV term. With a term count that does not
+    // divide the group, the AEV kernel on PoCL's OpenCL gave wrong angular terms (3, 6, 12 and 24 angular terms
+    // tested; every power of two right), a cause not found: refused rather than risked on any device.
+    if (ATOM_GROUP_SIZE % radial.size() != 0 || ATOM_GROUP_SIZE % angular.size() != 0)
+        throwAniError("the GPU kernels need the model's numbers of radial and angular AEV terms to divide ",
+                ATOM_GROUP_SIZE, "; this model has ", radial.size(), " and ", angular.size(),
+                " (run it on the Reference or CPU platform)");
     if (useDouble) {
         radialParams.initialize<mm_double2>(cc, radial.size(), "aniRadialParams");
         angularParams.initialize<mm_double4>(cc, angular.size(), "aniAngularParams");
@@ -270,6 +282,7 @@ void CommonCalcAniForceKernel::createKernels() {
 
 double CommonCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
     ContextSelector selector(cc);
+    throwPendingStatus();
     if (!kernelsCreated)
         createKernels();
     const int n = particles.size();
@@ -280,24 +293,47 @@ double CommonCalcAniForceKernel::execute(ContextImpl& context, bool includeForce
     aevKernel->execute(n * ATOM_GROUP_SIZE, ATOM_GROUP_SIZE);
     networksKernel->execute(numTiles * model->networks.size() * NETWORK_GROUP_SIZE, NETWORK_GROUP_SIZE);
     forcesKernel->execute(n * ATOM_GROUP_SIZE, ATOM_GROUP_SIZE);
-    if (includeEnergy)
-        throwStatus();
+    if (includeEnergy) {
+        // The energy is read back now anyway: a wait for the status costs nothing more.
+        vector<int> word;
+        status.download(word);
+        throwStatus(word.data(), "");
+    }
+    else {
+        // An MD step computes forces only, and must not wait for the device: the status (bad positions leave the ML
+        // forces zero; the fixed-point force buffer cannot hold a NaN that OpenMM would then refuse) is copied
+        // without a wait, after the kernels in the same queue, and read at the next evaluation, which raises.
+        if (!statusCopied)
+            statusCopied = cc.createEvent();
+        status.download(statusCopy.get(), false);
+        statusCopied->enqueue();
+        statusPending = true;
+    }
     return selfEnergy; // the networks' share went into OpenMM's energy buffer
 }
 
-void CommonCalcAniForceKernel::throwStatus() {
-    vector<int> word;
-    status.download(word);
+void CommonCalcAniForceKernel::throwPendingStatus() {
+    if (!statusPending)
+        return;
+    statusPending = false;
+    statusCopied->wait(); // long complete in practice: the copy was queued an evaluation ago
+    throwStatus(statusCopy.get(),
+            " (found at the evaluation before this one, which computed forces only and left this force's forces "
+            "zero: on OpenCL and CUDA such an evaluation does not wait for the device, and its error is raised here)");
+}
+
+void CommonCalcAniForceKernel::throwStatus(const int* word, const char* when) {
     if (word[0] == 0)
         return;
     int a = particles[word[1]], b = particles[word[2]];
     if (word[0] == 1)
         throwAniError("particle ", a, " has a position that is not finite or beyond 1e5 nm (the simulation has ",
-                "probably blown up)");
+                "probably blown up)", when);
     if (word[0] == 2)
         throwAniError("ML atoms ", word[1], " and ", word[2], " (entries of the force; particles ", a, " and ", b,
-                ") are at the same point (the simulation has probably blown up)");
-    throwAniError("particle ", a, " has more than 256 ML atoms within the model's cutoff (the GPU kernels' limit)");
+                ") are at the same point (the simulation has probably blown up)", when);
+    throwAniError(
+            "particle ", a, " has more than 256 ML atoms within the model's cutoff (the GPU kernels' limit)", when);
 }
 
 void CommonCalcAniForceKernel::copyParametersToContext(ContextImpl& context, const AniForce& force) {

@@ -6,11 +6,33 @@
 #include "CudaContext.h"
 #include "CudaPlatform.h"
 #include "openmm/OpenMMException.h"
+#include "openmm/common/ContextSelector.h"
+#include <memory>
 #include "openmm/internal/ContextImpl.h"
 #include "openmm/internal/windowsExport.h"
 
 using namespace OpenMM;
 using namespace OpenMMLigand;
+
+namespace {
+
+/** Page-locked host memory: a copy from the device into pageable memory makes the host wait for the device. */
+std::shared_ptr<int> pinnedInts(CudaContext& cu, int count) {
+    ContextSelector selector(cu);
+    void* memory = nullptr;
+    CUresult result = cuMemHostAlloc(&memory, count * sizeof(int), 0);
+    if (result != CUDA_SUCCESS)
+        throw OpenMMException("openmm-ligand CUDA plugin: cannot allocate page-locked host memory (" +
+                              CudaContext::getErrorString(result) + ")");
+    *static_cast<int*>(memory) = 0;
+    // Kernels are destroyed before OpenMM destroys the CUDA context.
+    return std::shared_ptr<int>(static_cast<int*>(memory), [&cu](int* p) {
+        ContextSelector selector(cu);
+        cuMemFreeHost(p);
+    });
+}
+
+} // namespace
 
 extern "C" OPENMM_EXPORT void registerPlatforms() {
 }
@@ -34,6 +56,6 @@ KernelImpl* CudaLigandKernelFactory::createKernelImpl(
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CommonCalcLigandCouplingForceKernel(name, platform, cu);
     if (name == CalcAniForceKernel::Name())
-        return new CommonCalcAniForceKernel(name, platform, cu);
+        return new CommonCalcAniForceKernel(name, platform, cu, pinnedInts(cu, 3));
     throw OpenMMException("openmm-ligand CUDA plugin: unknown kernel name '" + name + "'");
 }

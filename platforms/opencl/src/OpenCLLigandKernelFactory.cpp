@@ -34,6 +34,8 @@ KernelImpl* OpenCLLigandKernelFactory::createKernelImpl(
     if (name == CalcLigandCouplingForceKernel::Name())
         return new CommonCalcLigandCouplingForceKernel(name, platform, cl);
     if (name == CalcAniForceKernel::Name())
-        return new CommonCalcAniForceKernel(name, platform, cl);
+        // A non-blocking OpenCL read may go to any host memory.
+        return new CommonCalcAniForceKernel(
+                name, platform, cl, std::shared_ptr<int>(new int[3](), std::default_delete<int[]>()));
     throw OpenMMException("openmm-ligand OpenCL plugin: unknown kernel name '" + name + "'");
 }
