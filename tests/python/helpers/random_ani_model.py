@@ -64,12 +64,14 @@ def _network_text(element, inputs):
 
 
 def write(directory, seed=0, aev_parameters=AEV_PARAMETERS):
-    """Write the model into ``directory`` (created if needed) and return its path.
+    """Write the model into ``directory`` (absent or empty) and return its path.
 
     The same seed gives the same bytes; ``aev_parameters`` replaces AEV_PARAMETERS (same keys). Weights are normal
     with variance 1/inputs (so each layer's outputs stay of order one), biases of order 0.1: per-atom energies of
     order 0.1-1 Hartree, forces of order 10^3-10^4 kJ/mol/nm.
     """
+    if os.path.isdir(directory) and os.listdir(directory):
+        raise ValueError(f"{directory} is not empty: the model is written into an empty directory")
     rng = numpy.random.default_rng(seed)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, PARAMS_FILE), "w") as out:
@@ -110,5 +112,6 @@ def shared_copy():
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: random_ani_model.py DIRECTORY")
+        sys.exit("usage: random_ani_model.py DIRECTORY (replaced if it exists)")
+    shutil.rmtree(sys.argv[1], ignore_errors=True)
     print(write(sys.argv[1]))
