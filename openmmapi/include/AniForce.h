@@ -84,15 +84,12 @@ public:
      * change; an exception names what did.
      */
     void updateParametersInContext(OpenMM::Context& context);
-    /** The model (for kernels). */
-    const std::shared_ptr<const AniModel>& getModel() const {
-        return model;
-    }
 
 protected:
     OpenMM::ForceImpl* createImpl() const override;
 
 private:
+    friend class AniModelAccess; // the kernels' access to the loaded model (openmmapi/private/AniModel.h)
     std::shared_ptr<const AniModel> model;
     std::vector<std::pair<int, int>> particles; // (System index, atomic number)
     bool periodic = false;

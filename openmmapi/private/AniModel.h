@@ -5,6 +5,7 @@
 
 #include "LigandError.h"
 #include "internal/windowsExportLigand.h"
+#include "AniForce.h"
 #include <memory>
 #include <sstream>
 #include <string>
@@ -85,6 +86,14 @@ public:
     int speciesPairIndex(int a, int b) const;
     /** The model's species index for an atomic number, or -1 if the model has no network for it. */
     int speciesOf(int atomicNumber) const;
+};
+
+/** The kernels' way to the model an AniForce loaded: not API (AniForce's public header names no private type). */
+class AniModelAccess {
+public:
+    static const std::shared_ptr<const AniModel>& model(const AniForce& force) {
+        return force.model;
+    }
 };
 
 } // namespace OpenMMLigand

@@ -36,7 +36,7 @@ CommonCalcAniForceKernel::~CommonCalcAniForceKernel() {
 
 void CommonCalcAniForceKernel::initialize(const System& system, const AniForce& force) {
     ContextSelector selector(cc);
-    model = force.getModel();
+    model = AniModelAccess::model(force);
     const AniModel& m = *model;
     periodic = force.usesPeriodicBoundaryConditions();
     for (int i = 0; i < force.getNumParticles(); i++) {

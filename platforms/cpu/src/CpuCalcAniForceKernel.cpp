@@ -165,7 +165,7 @@ double cutoffDerivative(double r, double rc) {
 } // namespace
 
 void CpuCalcAniForceKernel::initialize(const System& system, const AniForce& force) {
-    model = force.getModel();
+    model = AniModelAccess::model(force);
     periodic = force.usesPeriodicBoundaryConditions();
     particles.clear();
     for (int i = 0; i < force.getNumParticles(); i++) {

@@ -12,7 +12,7 @@ static std::vector<int> speciesOf(const AniForce& force, std::vector<int>* parti
     for (int i = 0; i < force.getNumParticles(); i++) {
         int particle, atomicNumber;
         force.getParticleParameters(i, particle, atomicNumber);
-        species.push_back(force.getModel()->speciesOf(atomicNumber));
+        species.push_back(AniModelAccess::model(force)->speciesOf(atomicNumber));
         if (particles)
             particles->push_back(particle);
     }
@@ -22,7 +22,7 @@ static std::vector<int> speciesOf(const AniForce& force, std::vector<int>* parti
 void ReferenceCalcAniForceKernel::initialize(const System& system, const AniForce& force) {
     periodic = force.usesPeriodicBoundaryConditions();
     particles.clear();
-    evaluation = std::make_unique<AniEvaluation>(force.getModel(), speciesOf(force, &particles));
+    evaluation = std::make_unique<AniEvaluation>(AniModelAccess::model(force), speciesOf(force, &particles));
 }
 
 double ReferenceCalcAniForceKernel::execute(ContextImpl& context, bool includeForces, bool includeEnergy) {
