@@ -5,7 +5,7 @@
 
 #include "LigandKernels.h"
 #include "CommonNonbondedLambdaQuadratic.h"
-#include "LigandHostParameters.h"
+#include "LigandKernelParameters.h"
 #include <memory>
 #include "openmm/common/ComputeArray.h"
 #include "openmm/common/ComputeContext.h"
@@ -54,7 +54,7 @@ private:
     /** Set the box, lambda and dispersion arguments that the current lambdas and box give. */
     void setEvaluationArgs(OpenMM::ContextImpl& context, bool includeForces, bool writeOutputs);
     OpenMM::ComputeContext& cc;
-    LigandHostParameters params;
+    LigandKernelParameters params;
     bool kernelsCreated = false;
     OpenMM::ComputeArray particleParams, isEnvironment, ligandAtoms, ligandPosIndex, internalPairs;
     OpenMM::ComputeArray exclusionStart, exclusionLigand, candidates, candidateCount, bounds;

@@ -30,7 +30,7 @@ using std::vector;
 class CommonCalcLigandCouplingForceKernel::ForceInfo : public ComputeForceInfo {
 public:
     // Reads the kernel's current parameters, so that updateParametersInContext() is seen here too.
-    ForceInfo(const LigandHostParameters& params, const LigandCouplingForce& force) : params(params) {
+    ForceInfo(const LigandKernelParameters& params, const LigandCouplingForce& force) : params(params) {
         for (int k = 0; k < force.getNumExclusions(); k++) {
             int p1, p2;
             force.getExclusionParticles(k, p1, p2);
@@ -56,7 +56,7 @@ public:
     }
 
 private:
-    const LigandHostParameters& params;
+    const LigandKernelParameters& params;
     vector<std::pair<int, int>> exclusions; // fixed for the life of the Context
 };
 

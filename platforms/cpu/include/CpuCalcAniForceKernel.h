@@ -5,6 +5,7 @@
 
 #include "AniModel.h"
 #include "AniNeighbours.h"
+#include "CpuMatrixProduct.h"
 #include "LigandKernels.h"
 #include "openmm/internal/ThreadPool.h"
 #include <atomic>
@@ -33,26 +34,7 @@ public:
     double execute(OpenMM::ContextImpl& context, bool includeForces, bool includeEnergy) override;
     void copyParametersToContext(OpenMM::ContextImpl& context, const AniForce& force) override;
 
-    /**
-     * A row-major matrix, also packed for the matrix products: each block of 16 columns as its rows of 16 floats,
-     * one after the other (when the column count is a multiple of 16), so that a block is read sequentially.
-     */
-    struct Matrix {
-        int rows = 0, columns = 0;
-        std::vector<float> plain, packed;
-        static Matrix of(const std::vector<float>& values, int rows, int columns) {
-            Matrix m{rows, columns, values, {}};
-            if (columns % 16 == 0) {
-                m.packed.resize(values.size());
-                for (int block = 0; block < columns / 16; block++)
-                    for (int r = 0; r < rows; r++)
-                        for (int j = 0; j < 16; j++)
-                            m.packed[((size_t) block * rows + r) * 16 + j] =
-                                    values[(size_t) r * columns + block * 16 + j];
-            }
-            return m;
-        }
-    };
+    using Matrix = PackedMatrix;
     /** One layer: weights as stored ([outputs][inputs], for the backward product) and transposed (forward). */
     struct Layer {
         int inputs, outputs;

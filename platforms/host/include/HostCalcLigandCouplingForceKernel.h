@@ -5,7 +5,7 @@
 
 #include "LigandKernels.h"
 #include "ReferencePlatform.h"
-#include "LigandHostParameters.h"
+#include "LigandKernelParameters.h"
 #include "PositionCheck.h"
 #include "SimTKOpenMMRealType.h"
 #include <cmath>
@@ -16,7 +16,7 @@ namespace OpenMMLigand {
 
 /**
  * Base of the host-side kernels (Reference, CPU). Both run on ReferencePlatform's data (CpuPlatform keeps it
- * too) and read the force into LigandHostParameters the same way; evaluation() gathers what every
+ * too) and read the force into LigandKernelParameters the same way; evaluation() gathers what every
  * evaluation starts from.
  */
 class HostCalcLigandCouplingForceKernel : public CalcLigandCouplingForceKernel {
@@ -168,7 +168,7 @@ protected:
         addCoupledStateEnergies(in, near, 0, near.size(), states, energies);
         return energies;
     }
-    LigandHostParameters params;
+    LigandKernelParameters params;
 };
 
 } // namespace OpenMMLigand

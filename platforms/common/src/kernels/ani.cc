@@ -6,7 +6,7 @@
 //   computeNetworks: one work group per (tile of up to TILE atoms of one element, ensemble member): the member's
 //                    network of that element as matrix products over the tile, forward, then back to dE/dAEV;
 //   computeForces:   one work group per ML atom: dE/dAEV summed over members, chained to the positions.
-// The formulas are those of platforms/host/include/AniEvaluation.h (the Reference kernel), term for term.
+// The formulas are those of platforms/reference/include/AniEvaluation.h (the Reference kernel), term for term.
 // Sums run in a fixed order (no floating-point atomics): the result does not depend on scheduling.
 
 #define STATUS_BAD_POSITION 1

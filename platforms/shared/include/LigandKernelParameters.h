@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 the openmm-ligand developers
-#ifndef OPENMM_LIGAND_HOST_PARAMETERS_H_
-#define OPENMM_LIGAND_HOST_PARAMETERS_H_
+#ifndef OPENMM_LIGAND_KERNEL_PARAMETERS_H_
+#define OPENMM_LIGAND_KERNEL_PARAMETERS_H_
 
 #include "LigandCouplingForce.h"
 #include "internal/LigandCouplingForceImpl.h"
@@ -26,7 +26,7 @@ namespace OpenMMLigand {
  * parameters, the two sets, exclusions in a form fit for the pair loop, the ligand-internal pair list and
  * the settings. Kernels share it so that they read the force in exactly the same way.
  */
-struct LigandHostParameters {
+struct LigandKernelParameters {
     std::vector<double> charges, sigmas, epsilons;
     std::vector<int> ligand;         // particle indices
     std::vector<int> environment;    // particle indices

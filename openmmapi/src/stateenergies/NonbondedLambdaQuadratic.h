@@ -3,6 +3,21 @@
 #ifndef OPENMM_LIGAND_NONBONDED_LAMBDA_QUADRATIC_H_
 #define OPENMM_LIGAND_NONBONDED_LAMBDA_QUADRATIC_H_
 
+// The state-energy machinery: K lambda-state energies (and exact dU/dlambda) of a System whose NonbondedForce charges
+// follow a lambda through parameter offsets, from one evaluation. This folder holds the library's side of it; the
+// force's own softcore terms are computed by the kernels' K-state pass (LigandCouplingForceImpl drives both).
+// Routes for the NonbondedForce's B and C (E = A + B lambda + C lambda^2), chosen per Context in
+// LigandCouplingForceImpl:
+//   - device (OpenCL, CUDA with OpenMM 8): platforms/common/src/CommonNonbondedLambdaQuadratic.cpp, wholly on the
+//     GPU, six numbers read back;
+//   - host (Reference, CPU, OpenMM 7.7's GPU platforms, or OPENMMLIGAND_NONBONDED_ROUTE=host): this class, with the
+//     reciprocal sum of PmeReciprocalQuadratic (FFTW, on the Context's own grid);
+//   - fitted (methods neither covers, e.g. LJPME, or a Context whose offsets differ from the System's): B and C from
+//     the Context's own energies at extra lambda values (LigandCouplingForceImpl).
+// LambdaDependence reads how every other force depends on the lambdas (which are quadratic, which polynomial of what
+// degree, which cannot be treated exactly), and so which forces each route must cover.
+// NonbondedChargeOffsets keeps each NonbondedForce's offsets as the Context was created, so that every route uses
+// the Context's numbers, not the System's.
 #include "openmm/NonbondedForce.h"
 #include "openmm/internal/ContextImpl.h"
 #include <memory>
