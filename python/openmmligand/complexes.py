@@ -28,6 +28,7 @@ A System parameterized some other way (openmmforcefields, OpenFF) goes through :
 on any System.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,7 +40,10 @@ from typing import Optional, Union
 import openmm
 from openmm import app, unit
 
+from . import progress
+from .cache import default_cache_dir
 from .errors import LigandError
+from .gaff import CHARGE_METHODS, LigandTemplate, log_stream
 
 # 3: parmchk2 given the GAFF file by path (see gaff.CACHE_VERSION); 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel
 # GAFF 1.4 + MMFF94).
@@ -68,13 +72,6 @@ class ProteinLigandComplex:
         """Residues of the topology other than the ligand's, in order."""
         ligand = set(self.ligand_atoms)
         return [r for r in self.topology.residues() if not any(a.index in ligand for a in r.atoms())]
-
-
-def default_cache_dir() -> str:
-    """Where built complexes are cached: $OPENMMLIGAND_CACHE, else $XDG_CACHE_HOME/openmm-ligand."""
-    if os.environ.get("OPENMMLIGAND_CACHE"):
-        return os.environ["OPENMMLIGAND_CACHE"]
-    return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "openmm-ligand")
 
 
 def amprenavir_hiv_protease(pdb_file: Optional[str] = None, **options) -> "ProteinLigandComplex":
@@ -163,15 +160,14 @@ def ligand_molecule(pdb_file, residue_name, smiles, role="ligand"):
     return Chem.AddHs(molecule, addCoords=True)
 
 
-def small_molecule(pdb_file, residue_name, smiles, role="ligand", charge_method="bcc", cache_dir=None):
+def small_molecule(pdb_file, residue_name, smiles, role="ligand", charge_method="bcc", cache_dir=None, log=None):
     """A small molecule of the PDB (the ligand, or a receptor molecule: ``role`` names it in errors) and its GAFF2
     template: (RDKit molecule from :func:`ligand_molecule`, :class:`openmmligand.gaff.LigandTemplate` with
-    ``charge_method`` charges, cached in ``cache_dir`` as :func:`openmmligand.gaff.run_antechamber` does)."""
-    from .gaff import LigandTemplate
-
+    ``charge_method`` charges, cached in ``cache_dir`` as :func:`openmmligand.gaff.run_antechamber` does; ``log``
+    is told where they came from, and shown the elapsed time while antechamber runs)."""
     molecule = ligand_molecule(pdb_file, residue_name, smiles, role)
     template = LigandTemplate(
-        molecule, ligand_atom_names(molecule), residue_name, charge_method=charge_method, cache_dir=cache_dir
+        molecule, ligand_atom_names(molecule), residue_name, charge_method=charge_method, cache_dir=cache_dir, log=log
     )
     return molecule, template
 
@@ -251,15 +247,15 @@ def build_complex(
             return _load(folder)
 
     started = time.perf_counter()
-    log(f"ligand parameters: GAFF2 types and {charge_method} charges from AmberTools (cached)")
-    molecule, template = small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
+    log(f"ligand parameters: GAFF2 types and {CHARGE_METHODS[charge_method]} charges from AmberTools")
+    molecule, template = small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir, log)
     for note in template.substitutions:
         log(f"parmchk2: {note}")
     receptor_templates = []
     for residue, residue_smiles in receptor_molecules.items():
-        log(f"receptor molecule {residue}: GAFF2 types and {charge_method} charges (cached)")
+        log(f"receptor molecule {residue}: GAFF2 types and {CHARGE_METHODS[charge_method]} charges from AmberTools")
         receptor_templates.append(
-            small_molecule(pdb_file, residue, residue_smiles, "receptor molecule", charge_method, cache_dir)
+            small_molecule(pdb_file, residue, residue_smiles, "receptor molecule", charge_method, cache_dir, log)
         )
 
     log(f"fixing {os.path.basename(pdb_file)} with PDBFixer (missing atoms, hydrogens at pH 7)")
@@ -292,11 +288,13 @@ def build_complex(
     ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == ligand_residue]
     positions = modeller.positions
     if minimize:
-        log(f"minimizing {system.getNumParticles()} atoms ({minimize} iterations at most)")
         integrator = openmm.VerletIntegrator(0.001)
         context = openmm.Context(system, integrator, *([platform] if platform else []))
         context.setPositions(positions)
-        openmm.LocalEnergyMinimizer.minimize(context, 10.0, int(minimize))
+        stage = f"minimizing {system.getNumParticles()} atoms ({minimize} iterations at most)"
+        expected = "about 2 min for 1HPV's 36k atoms on 2 CPU cores, seconds on a GPU"
+        with progress.waiting(stage, expected, log_stream(log)) if verbose else contextlib.nullcontext():
+            openmm.LocalEnergyMinimizer.minimize(context, 10.0, int(minimize))
         positions = context.getState(getPositions=True).getPositions()
         del context
     description = {

@@ -16,12 +16,13 @@ then on ``PATH``; the GAFF files under ``$AMBERHOME`` or the installation those 
 
 AM1-BCC depends on the conformation antechamber starts from (sqm optimizes it); results are cached by the
 molecule (atoms, bonds, coordinates), the net charge, the atom-type set, the charge method and the AmberTools
-version, under ``$OPENMMLIGAND_CACHE/ligand-parameters`` (see :func:`openmmligand.complexes.default_cache_dir`).
+version, under ``$OPENMMLIGAND_CACHE/ligand-parameters`` (see :func:`openmmligand.cache.default_cache_dir`).
 Amprenavir (70 atoms) takes about 3 minutes the first time on one core, ethanol a few seconds.
 
 Energies: kJ/mol; lengths: nm; angles: radians; charges: elementary charges (OpenMM's units throughout).
 """
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -34,6 +35,8 @@ import tempfile
 from typing import List, Optional, Sequence
 from xml.sax.saxutils import quoteattr
 
+from . import progress
+from .cache import default_cache_dir
 from .errors import LigandError
 
 KCAL_TO_KJ = 4.184
@@ -47,6 +50,11 @@ CHARGE_METHODS = {"bcc": "AM1-BCC", "gas": "Gasteiger"}
 GAFF_ELEMENTS = {"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"}
 # 2: parmchk2 is given the parameter file (-p); results of version 1 may hold its nondeterministic estimates.
 CACHE_VERSION = 2
+#: Parameters shipped as package data, named by :func:`parameter_key` as the cache names them: the demo's ligand
+#: (amprenavir, from 1HPV), so that a fresh machine's first demo skips minutes of sqm. They are used only for exactly
+#: the input and AmberTools that made them (the key says so); tests/python/test_gaff.py checks that antechamber
+#: computes them again here. tools/ship_ligand_parameters.py writes them.
+SHIPPED_PARAMETERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ligand-parameters")
 
 
 #: From this many atoms, antechamber's search for equivalent atoms is limited to paths of
@@ -301,13 +309,16 @@ def element_atom_names(molecule) -> List[str]:
 class AntechamberResult:
     """GAFF atom types, partial charges (e) and parmchk2's frcmod text for one molecule, in its atom order."""
 
-    def __init__(self, atom_types, charges, frcmod, version):
+    def __init__(self, atom_types, charges, frcmod, version, source="computed"):
         self.atom_types = list(atom_types)
         self.charges = list(charges)
         self.frcmod = frcmod
         self.version = version
+        #: where they came from: "computed" (antechamber ran), "cache" or "shipped" (package data)
+        self.source = source
 
     def to_json(self):
+        """Types, charges, frcmod and AmberTools version as a JSON-serializable dict (the cache's format)."""
         return {"atom_types": self.atom_types, "charges": self.charges, "frcmod": self.frcmod, "version": self.version}
 
 
@@ -331,8 +342,6 @@ def _cache_folder(cache_dir):
     if cache_dir is False:
         return None
     if cache_dir is None:
-        from .complexes import default_cache_dir
-
         cache_dir = default_cache_dir()
     return os.path.join(cache_dir, "ligand-parameters")
 
@@ -343,12 +352,16 @@ def run_antechamber(
     charge_method: str = "bcc",
     atom_names: Optional[Sequence[str]] = None,
     cache_dir=None,
+    log=None,
 ) -> AntechamberResult:
     """GAFF atom types and charges from antechamber, missing parameters from parmchk2, for an RDKit molecule
     with explicit hydrogens and a conformer (its coordinates are antechamber's starting point).
 
     ``force_field``: 'gaff2' or 'gaff'; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for tests);
-    ``atom_names`` name the atoms in error messages; ``cache_dir``: None for the default cache, False for none.
+    ``atom_names`` name the atoms in error messages; ``cache_dir``: None for the default cache, False for none (and
+    no shipped parameters: antechamber always runs). Parameters are looked up in the cache, then among those shipped
+    with the package (:data:`SHIPPED_PARAMETERS`, the same key), then computed. ``log`` (e.g. ``print``) is told
+    which, and while antechamber runs it shows the elapsed time (:func:`openmmligand.progress.waiting`).
     The net charge is the molecule's formal charge. Raises LigandError naming the atoms for an element GAFF has
     no types for or an atom antechamber could not type, and with antechamber's own words when it fails.
     """
@@ -369,18 +382,28 @@ def run_antechamber(
         raise LigandError("the molecule has no 3D coordinates (a conformer) for antechamber")
     net_charge = sum(atom.GetFormalCharge() for atom in molecule.GetAtoms())
     block = Chem.MolToMolBlock(molecule)
-    version = ambertools_version()
-    key = hashlib.sha256(repr((CACHE_VERSION, block, net_charge, force_field, charge_method, version)).encode())
+    key = parameter_key(molecule, force_field, charge_method)
     folder = _cache_folder(cache_dir)
-    cached = os.path.join(folder, key.hexdigest()[:20] + ".json") if folder else None
-    if cached and os.path.isfile(cached):
-        with open(cached) as stream:
-            data = json.load(stream)
-        return _with_exact_net_charge(
-            AntechamberResult(data["atom_types"], data["charges"], data["frcmod"], data["version"]), net_charge
-        )
+    cached = os.path.join(folder, key + ".json") if folder else None
+    shipped = os.path.join(SHIPPED_PARAMETERS, key + ".json")
+    for path, source in ((cached, "cache"), (shipped if cache_dir is not False else None, "shipped")):
+        if path and os.path.isfile(path):
+            with open(path) as stream:
+                data = json.load(stream)
+            result = AntechamberResult(data["atom_types"], data["charges"], data["frcmod"], data["version"], source)
+            if log:
+                log(f"  {'from the cache: ' + path if source == 'cache' else 'shipped with openmm-ligand: ' + path}")
+            return _with_exact_net_charge(result, net_charge)
 
-    with tempfile.TemporaryDirectory(prefix="openmmligand-antechamber-") as work:
+    stage = f"  antechamber and sqm: {force_field} types and {CHARGE_METHODS[charge_method]} charges, {molecule.GetNumAtoms()} atoms"
+    with (
+        (
+            progress.waiting(stage, _expected_duration(molecule.GetNumAtoms(), charge_method), log_stream(log))
+            if log
+            else contextlib.nullcontext()
+        ),
+        tempfile.TemporaryDirectory(prefix="openmmligand-antechamber-") as work,
+    ):
         with open(os.path.join(work, "input.sdf"), "w") as stream:
             stream.write(block + "$$$$\n")
         command = [find_program("antechamber"), "-i", "input.sdf", "-fi", "mdl", "-o", "output.mol2", "-fo", "mol2"]
@@ -426,13 +449,56 @@ def run_antechamber(
             raise LigandError("parmchk2 failed on the ligand: " + (check.stdout + check.stderr).strip()[-500:])
         with open(os.path.join(work, "ligand.frcmod")) as stream:
             frcmod = stream.read()
-    result = AntechamberResult([a[4] for a in atoms], [a[5] for a in atoms], frcmod, version)
+    result = AntechamberResult([a[4] for a in atoms], [a[5] for a in atoms], frcmod, ambertools_version(), "computed")
     if cached:
         os.makedirs(folder, exist_ok=True)
         with open(cached + ".part", "w") as stream:
             json.dump(result.to_json(), stream)
         os.replace(cached + ".part", cached)
     return _with_exact_net_charge(result, net_charge)
+
+
+def parameter_key(molecule, force_field: str = "gaff2", charge_method: str = "bcc") -> str:
+    """The key that names a molecule's parameters in the cache and among the shipped ones: a digest of everything
+    they depend on (the molecule as an MDL block, coordinates included: AM1-BCC depends on the starting conformation;
+    the net charge; the force field and charge method; the AmberTools programs, :func:`ambertools_version`)."""
+    from rdkit import Chem
+
+    net_charge = sum(atom.GetFormalCharge() for atom in molecule.GetAtoms())
+    block = Chem.MolToMolBlock(molecule)
+    digest = hashlib.sha256(
+        repr((CACHE_VERSION, block, net_charge, force_field, charge_method, ambertools_version())).encode()
+    )
+    return digest.hexdigest()[:20]
+
+
+def _expected_duration(atoms: int, charge_method: str) -> str:
+    """What antechamber usually takes, in words (sqm's AM1 optimization dominates and grows steeply with size)."""
+    if charge_method != "bcc":
+        return "seconds"
+    if atoms <= 30:
+        return "under a minute"
+    return "minutes: about 5-10 for a drug of 70 atoms (amprenavir) on 2 cores, much longer for a large cage"
+
+
+def log_stream(log):
+    """The stream a log function writes to (print: standard output), for progress.waiting."""
+    return sys.stdout if log is print else _LogStream(log)
+
+
+class _LogStream:
+    """A write()-able stream that passes whole lines to a log function (not a terminal: one line a minute)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def write(self, text):
+        for line in text.replace("\r", "").splitlines():
+            if line.strip():
+                self.log(line)
+
+    def flush(self):
+        pass
 
 
 def _with_exact_net_charge(result, net_charge):
@@ -473,18 +539,19 @@ class LigandTemplate:
         charge_method: str = "bcc",
         charges: Optional[Sequence[float]] = None,
         cache_dir=None,
+        log=None,
     ):
         """Type ``molecule`` (RDKit, explicit hydrogens, a conformer) with AmberTools and build its template.
 
         ``atom_names``: unique names in atom order; ``force_field``: 'gaff2' or 'gaff' (1.x); ``charge_method``:
-        'bcc' (AM1-BCC) or 'gas'; ``charges`` (e), when given, replace antechamber's; ``cache_dir`` as for
-        :func:`run_antechamber`. Raises LigandError naming the atoms or types of anything that cannot be done.
+        'bcc' (AM1-BCC) or 'gas'; ``charges`` (e), when given, replace antechamber's; ``cache_dir`` and ``log``
+        as for :func:`run_antechamber`. Raises LigandError naming the atoms or types of anything that cannot be done.
         """
         self.residue_name = residue_name
         self.atom_names = list(atom_names)
         if len(set(self.atom_names)) != len(self.atom_names) or len(self.atom_names) != molecule.GetNumAtoms():
             raise LigandError("ligand atom names must be unique, one per atom")
-        typed = run_antechamber(molecule, force_field, charge_method, self.atom_names, cache_dir)
+        typed = run_antechamber(molecule, force_field, charge_method, self.atom_names, cache_dir, log)
         self.force_field = force_field
         self.atom_types = typed.atom_types
         self.frcmod = typed.frcmod

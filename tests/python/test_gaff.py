@@ -10,14 +10,20 @@ in the prmtop, 1.91113553 exactly), which on a strained angle moves the energy b
 are compared term by term (equilibrium and force constant to 1e-6 relative) and their energy to 2e-5.
 """
 
+import json
+import os
+import time
+
 import numpy
 import pytest
 
-from openmmligand import LigandError, gaff
+from openmmligand import LigandError, complexes, gaff, progress
 
 from helpers.amber_reference import assert_equal_to_tleap
 
 pytest.importorskip("rdkit")
+from rdkit import Chem  # noqa: E402
+
 try:
     gaff.find_program("antechamber")
     HAVE_AMBERTOOLS = True
@@ -97,3 +103,48 @@ def test_bad_arguments_are_named():
         gaff.run_antechamber(molecule, charge_method="resp")
     with pytest.raises(LigandError, match="cannot be parsed"):
         gaff.molecule_from_smiles("C1CC")
+
+
+PDB_1HPV = os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")
+
+
+@pytest.mark.skipif(not os.path.isfile(PDB_1HPV), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
+def test_the_shipped_demo_ligand_parameters_are_what_antechamber_computes_here(tmp_path):
+    """The package ships amprenavir's GAFF2/AM1-BCC parameters (the demo's ligand) so that a fresh machine's first
+    demo skips sqm. Under this machine's pinned AmberTools and RDKit: the demo's molecule has the shipped key (so the
+    demo finds them; regenerate with tools/ship_ligand_parameters.py otherwise), an empty cache serves them, a moved
+    atom does not, and antechamber run afresh (no cache: minutes of sqm) computes exactly the shipped types, charges
+    and frcmod."""
+    molecule = complexes.ligand_molecule(PDB_1HPV, "478", complexes.KNOWN_LIGANDS["478"][1])
+    key = gaff.parameter_key(molecule)
+    shipped = os.path.join(gaff.SHIPPED_PARAMETERS, key + ".json")
+    assert os.path.isfile(shipped), (
+        f"no shipped parameters for key {key} (have: {os.listdir(gaff.SHIPPED_PARAMETERS)}): "
+        "run tools/ship_ligand_parameters.py"
+    )
+    served = gaff.run_antechamber(molecule, cache_dir=str(tmp_path))
+    assert served.source == "shipped"
+    moved = Chem.Mol(molecule)
+    position = moved.GetConformer().GetAtomPosition(0)
+    moved.GetConformer().SetAtomPosition(0, (position.x + 0.01, position.y, position.z))
+    assert gaff.parameter_key(moved) != key
+    computed = gaff.run_antechamber(molecule, cache_dir=False)
+    assert computed.source == "computed"
+    with open(shipped) as stream:
+        assert json.load(stream)["version"] == computed.version
+    # Both with the same spreading of the mol2's rounding residue over the atoms (_with_exact_net_charge).
+    assert computed.atom_types == served.atom_types
+    assert computed.charges == served.charges
+    assert computed.frcmod == served.frcmod
+
+
+def test_a_long_stage_shows_signs_of_life():
+    """progress.waiting on a log (not a terminal): the stage and its expected duration, a line while it runs, the
+    time it took."""
+    lines = []
+    with progress.waiting("sqm: AM1-BCC", "about 5 min", gaff.log_stream(lines.append), interval=0.05):
+        time.sleep(0.2)
+    assert lines[0] == "sqm: AM1-BCC (expected: about 5 min)"
+    assert any("still running" in line and "elapsed" in line for line in lines[1:-1]), lines
+    assert lines[-1].strip().startswith("done in 0 s"), lines
+    assert progress.format_seconds(185) == "3 min 05 s" and progress.format_seconds(3720) == "1 h 02 min"
