@@ -23,6 +23,7 @@ ETHANOL_STATES = [(1.0, 1.0), (1.0, 0.5), (1.0, 0.0), (0.75, 0.0), (0.5, 0.0), (
 
 
 def add_arguments(parser):
+    """The demo's command-line options (``openmm-ligand demo``) on an argparse parser."""
     parser.add_argument(
         "--system",
         choices=["hiv-protease", "ethanol-water"],
@@ -118,6 +119,8 @@ def _system(args, platform):
 
 
 def run(args):
+    """Run the demo with parsed options: build or load the system, time it, sample the lambda states, write
+    ``args.output`` (samples, summary, plots, the fingerprint)."""
     from tqdm import tqdm
 
     platform = openmm.Platform.getPlatformByName(args.platform) if args.platform else fastest_platform()

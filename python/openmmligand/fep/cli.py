@@ -8,6 +8,7 @@ def _number(kind, minimum, strict):
     import argparse
 
     def parse(text):
+        """The number ``text`` holds, or an argparse error naming what it is not."""
         try:
             value = kind(text)
         except ValueError:

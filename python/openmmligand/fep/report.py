@@ -91,6 +91,7 @@ def text_table(summary):
 
 
 def min_neighbour_overlap(overlap):
+    """The smallest overlap between neighbouring states (MBAR's overlap matrix): 1 for a single state."""
     overlap = numpy.asarray(overlap)
     return float(min(overlap[i, i + 1] for i in range(len(overlap) - 1))) if len(overlap) > 1 else 1.0
 

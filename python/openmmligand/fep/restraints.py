@@ -200,6 +200,7 @@ class BoreschRestraint:
         }
 
     def to_json(self):
+        """The restraint as a JSON-serializable dict (the constructor's keyword arguments)."""
         return asdict(self)
 
 

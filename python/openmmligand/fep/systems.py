@@ -41,10 +41,12 @@ class LegSystem:
         return system, pdb.getPositions(), box
 
     def to_json(self):
+        """The leg as a JSON-serializable dict (where its files are, which atoms are the ligand)."""
         return {"folder": self.folder, "ligand_atoms": self.ligand_atoms, "periodic": self.periodic}
 
     @classmethod
     def from_json(cls, data):
+        """The leg that ``to_json`` wrote."""
         return cls(data["folder"], list(data["ligand_atoms"]), bool(data["periodic"]))
 
 

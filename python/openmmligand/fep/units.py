@@ -65,14 +65,17 @@ class UnitSpec:
     minimize_iterations: int = 200
 
     def to_json(self):
+        """The spec as a JSON-serializable dict (what ``run_unit`` takes)."""
         return asdict(self)
 
     @property
     def storage(self):
+        """The unit's sampler storage (NetCDF)."""
         return os.path.join(self.folder, "leg.nc")
 
     @property
     def result_path(self):
+        """The unit's result, written when it finishes."""
         return os.path.join(self.folder, "result.json")
 
 
