@@ -8,6 +8,7 @@ the unit resumes from its checkpoint with every iteration stored once; a corrupt
 does not answer are named. The numbers' physics is validated by FreeSolv (docs/free-energies.md), not here.
 """
 
+import dataclasses
 import json
 import os
 import shutil
@@ -549,8 +550,9 @@ def test_the_hydration_command_passes_its_options(monkeypatch, tmp_path, capsys)
 
     seen = {}
 
-    def fake(smiles, out, **options):
-        seen.update(options, smiles=smiles)
+    def fake(smiles, out, settings, **options):
+        """The command builds one RunSettings; its fields and the other options are recorded."""
+        seen.update(dataclasses.asdict(settings), **options, smiles=smiles)
         raise LigandError("stop here")
 
     monkeypatch.setattr(hydration, "hydration_free_energy", fake)
@@ -589,8 +591,8 @@ def test_the_abfe_command_passes_its_schedules(monkeypatch, tmp_path):
 
     seen = {}
 
-    def fake(pdb, ligand, out, **options):
-        seen.update(options)
+    def fake(pdb, ligand, out, settings, **options):
+        seen.update(dataclasses.asdict(settings), **options)
         raise LigandError("stop here")
 
     monkeypatch.setattr(binding, "binding_free_energy", fake)
@@ -621,6 +623,30 @@ def test_a_schedule_that_stops_short_is_refused_before_anything_is_built(tmp_pat
         else:
             fep.hydration_free_energy("CCO", str(tmp_path / "out"), **schedule)
     assert not (tmp_path / "out").exists()
+
+
+def test_run_settings_are_one_object_checked_once():
+    """The workflows, the command line and the benchmark take one RunSettings; a keyword replaces one field; an
+    unknown name or a value out of range is refused naming it."""
+    settings = fep.RunSettings(quick=True, platform_properties={"Threads": "1"})
+    assert settings.lengths() == {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
+    changed = fep.RunSettings.of(settings, iterations=3)
+    assert changed.lengths()["iterations"] == 3 and changed.quick and settings.iterations is None
+    assert changed.unit_options() == {
+        "platform": "CPU",
+        "platform_properties": {"Threads": "1"},
+        "seed": 1,
+        "checkpoint_interval": 10,
+    }
+    with pytest.raises(LigandError, match="unknown run setting.*iteration: RunSettings has quick, repeats"):
+        fep.RunSettings.of(settings, iteration=3)
+    with pytest.raises(LigandError, match="steps must be positive, not 0"):
+        fep.RunSettings.of(settings, steps=0)
+    with pytest.raises(LigandError, match="workers must be at least 1"):
+        fep.RunSettings(workers=0)
+    with pytest.raises(LigandError, match="unknown run setting.*iteratons"):
+        fep.hydration_free_energy("CCO", "never-made", iteratons=5)
+    assert not os.path.exists("never-made")
 
 
 def test_bad_input_is_refused_before_any_run(tmp_path):

@@ -7,7 +7,16 @@ Hamiltonian replica exchange, MBAR, checkpointed units and Dask scale-out. Needs
 from .binding import binding_free_energy
 from .hydration import hydration_free_energy
 from .schedules import decoupling_protocol
+from .settings import RunSettings
 from .units import UnitSpec, run_unit
 from .runner import run_units
 
-__all__ = ["binding_free_energy", "hydration_free_energy", "decoupling_protocol", "UnitSpec", "run_unit", "run_units"]
+__all__ = [
+    "RunSettings",
+    "binding_free_energy",
+    "hydration_free_energy",
+    "decoupling_protocol",
+    "UnitSpec",
+    "run_unit",
+    "run_units",
+]

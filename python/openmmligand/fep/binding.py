@@ -35,11 +35,11 @@ from openmm import unit
 
 from ..errors import LigandError
 from .analysis import summarize_repeats
-from .pipeline import run_options, run_workflow, start_workflow
+from .pipeline import run_workflow, start_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import binding_protocols
 from .systems import _save, ligand_in_water, saved_legs
-from .units import PRESSURE, TEMPERATURE
+from .settings import PRESSURE, TEMPERATURE, RunSettings
 
 BACKBONE = {"N", "CA", "C"}
 
@@ -205,50 +205,68 @@ def binding_free_energy(
     pdb_file: str,
     ligand_residue: str,
     out: str,
+    settings: Optional[RunSettings] = None,
     *,
     smiles: Optional[str] = None,
     anchors: Optional[Sequence[int]] = None,
     receptor_molecules: Optional[dict] = None,
     padding: float = 1.0,
-    quick: bool = False,
-    repeats: int = 1,
-    iterations: Optional[int] = None,
-    steps: Optional[int] = None,
-    equilibration_iterations: Optional[int] = None,
-    electrostatics: Optional[Sequence[float]] = None,
-    sterics: Optional[Sequence[float]] = None,
     restraints: Optional[Sequence[float]] = None,
-    platform: str = "CPU",
-    platform_properties: Optional[dict] = None,
-    seed: int = 1,
-    scheduler: Optional[str] = None,
-    workers: Optional[int] = None,
-    serial: bool = False,
-    progress_bar: bool = True,
-    checkpoint_interval: int = 10,
+    **run_settings,
 ) -> dict:
     """Compute (or resume, or read back) the absolute binding free energy; results in ``out`` (summary.json,
-    summary.txt, report.png). Arguments as for :func:`openmmligand.fep.hydration_free_energy`; ``smiles`` (optional
-    for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`), ``anchors`` (six indices) and
-    ``receptor_molecules`` ({residue: SMILES}: a cofactor, the host of a host–guest complex) and ``padding`` (nm) as
-    in :func:`binding_systems`. ``electrostatics``, ``sterics`` (both legs) and ``restraints`` (the complex leg's
-    ``lambda_restraints``, from 0) replace the default schedules (:func:`openmmligand.fep.schedules.binding_protocols`).
-    Raises LigandError for a missing PDB or ligand, a SMILES that does not match, no valid anchors (naming the failed
-    criteria), a schedule that does not run from coupled to decoupled or a scheduler that does not answer — before
-    the sampling starts."""
+    summary.txt, report.png).
+
+    Parameters
+    ----------
+    pdb_file : str
+        The complex (receptor + ligand).
+    ligand_residue : str
+        The ligand's residue name in it.
+    out : str
+        The output folder; calling again with it resumes (or reads back) the run.
+    settings : RunSettings, optional
+        How the run goes (:class:`openmmligand.fep.RunSettings`); ``electrostatics`` and ``sterics`` apply to both
+        legs.
+    smiles : str, optional
+        The ligand's SMILES (optional for ligands in :data:`openmmligand.complexes.KNOWN_LIGANDS`).
+    anchors : sequence of int, optional
+        Boresch anchors P1 P2 P3 L1 L2 L3 (default: selected), as in :func:`binding_systems`.
+    receptor_molecules : dict, optional
+        {residue: SMILES} of other small molecules of the receptor (a cofactor, the host of a host–guest complex).
+    padding : float
+        Water around the complex, nm.
+    restraints : sequence of float, optional
+        The complex leg's ``lambda_restraints`` from 0, replacing the default
+        (:func:`openmmligand.fep.schedules.binding_protocols`).
+    **run_settings
+        RunSettings fields, replacing those of ``settings``.
+
+    Returns
+    -------
+    dict
+        The summary (ΔG_bind and uncertainty in kcal/mol, every term, the restraint and its correction).
+
+    Raises
+    ------
+    LigandError
+        For a missing PDB or ligand, an unknown run setting, a SMILES that does not match, no valid anchors (naming the
+        failed criteria), a schedule that does not run from coupled to decoupled or a scheduler that does not answer —
+        before the sampling starts.
+    """
     if not os.path.isfile(pdb_file):
         raise LigandError(f"PDB file not found: {pdb_file}")
-    run = run_options(locals())
-    protocols = binding_protocols(electrostatics, sterics, restraints, quick)
-    out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
-    openmm_platform = openmm.Platform.getPlatformByName(platform)
+    settings = RunSettings.of(settings, **run_settings)
+    protocols = binding_protocols(settings.electrostatics, settings.sterics, restraints, settings.quick)
+    out, _ = start_workflow(out, settings)
+    openmm_platform = openmm.Platform.getPlatformByName(settings.platform)
     legs, description, restraint = binding_systems(
         pdb_file,
         ligand_residue,
         os.path.join(out, "systems"),
         smiles,
         anchors,
-        quick,
+        settings.quick,
         openmm_platform,
         receptor_molecules=receptor_molecules,
         padding=padding,
@@ -260,10 +278,8 @@ def binding_free_energy(
         legs,
         protocols,
         {"complex": PRESSURE, "solvent": PRESSURE},
-        lengths,
-        repeats,
+        settings,
         description,
         lambda by_key: combine_binding(by_key, correction["dG_kcal"]),
-        run,
         extra={"restraint": {**restraint.to_json(), "standard_state_correction": correction}},
     )

@@ -130,19 +130,23 @@ def _check_run_options(args, out):
         raise LigandError(f"--out {out}: cannot write there ({error.strerror or error})") from None
 
 
-def _run_options(args):
-    """The keyword arguments both workflows take, from the parsed command line."""
+def _run_settings(args):
+    """The RunSettings both workflows take, from the parsed command line."""
+    from .settings import RunSettings
+
     properties = {}
     if args.precision:
         properties["Precision"] = args.precision
     if args.threads:
         properties["Threads"] = str(args.threads)
-    return dict(
+    return RunSettings(
         quick=args.quick,
         repeats=args.repeats,
         iterations=args.iterations,
         steps=args.steps,
         equilibration_iterations=args.equilibration,
+        electrostatics=args.electrostatics,
+        sterics=args.sterics,
         platform=args.platform,
         platform_properties=properties,
         seed=args.seed,
@@ -150,8 +154,6 @@ def _run_options(args):
         scheduler=args.scheduler,
         workers=args.workers,
         serial=args.serial,
-        electrostatics=args.electrostatics,
-        sterics=args.sterics,
     )
 
 
@@ -182,7 +184,7 @@ def run(args):
     out = args.out or "hydration-" + hashlib.sha1(args.smiles.encode()).hexdigest()[:8]
     _check_run_options(args, out)
     summary = hydration_free_energy(
-        args.smiles, out, force_field=args.force_field, padding=args.padding, **_run_options(args)
+        args.smiles, out, _run_settings(args), force_field=args.force_field, padding=args.padding
     )
     return _report(summary, out)
 
@@ -231,12 +233,12 @@ def run_binding(args):
         args.pdb,
         args.ligand,
         out,
+        _run_settings(args),
         smiles=args.smiles,
         anchors=anchors,
         receptor_molecules=receptor_molecules,
         padding=args.padding,
         restraints=args.restraints,
-        **_run_options(args),
     )
     return _report(summary, out)
 

@@ -21,58 +21,66 @@ equilibration iterations; the default 18/5 states, 1000 iterations of 500 steps 
 """
 
 import os
-from typing import Optional, Sequence
+from typing import Optional
 
 from .analysis import combine_hydration
-from .pipeline import run_options, run_workflow, start_workflow
+from .pipeline import run_workflow, start_workflow
 from .schedules import hydration_protocols
+from .settings import PRESSURE, RunSettings
 from .systems import hydration_systems
-from .units import PRESSURE
 
 
 def hydration_free_energy(
     smiles: str,
     out: str,
+    settings: Optional[RunSettings] = None,
     *,
     force_field: str = "gaff2",
     charge_method: str = "bcc",
-    quick: bool = False,
-    repeats: int = 1,
-    iterations: Optional[int] = None,
-    steps: Optional[int] = None,
-    equilibration_iterations: Optional[int] = None,
-    electrostatics: Optional[Sequence[float]] = None,
-    sterics: Optional[Sequence[float]] = None,
-    platform: str = "CPU",
-    platform_properties: Optional[dict] = None,
     padding: float = 1.2,
     cutoff: float = 0.9,
-    seed: int = 1,
-    scheduler: Optional[str] = None,
-    workers: Optional[int] = None,
-    serial: bool = False,
-    progress_bar: bool = True,
-    checkpoint_interval: int = 10,
+    **run_settings,
 ) -> dict:
     """Compute (or resume, or read back) the hydration free energy of ``smiles``; results in ``out``.
 
-    Returns the summary written to ``out/summary.json`` (ΔG and uncertainty in kcal/mol, every term, per-leg
-    diagnostics); also ``summary.txt`` and ``report.png``. ``repeats`` independent repeats (seeds differ) run as
-    separate units. Execution: ``serial`` in this process; else Dask (``scheduler`` address or a LocalCluster
-    of ``workers`` processes). ``padding`` (water around the ligand) and ``cutoff`` (PME direct space) in nm.
-    ``checkpoint_interval``: replica-exchange iterations (equilibration's too) between checkpoints, at most what a
-    killed unit redoes. ``electrostatics`` and ``sterics`` (λ values from coupled to decoupled) replace the default
-    schedules (:func:`openmmligand.fep.schedules.hydration_protocols`; the vacuum leg takes the electrostatics only). Raises
-    LigandError for a SMILES that cannot be parsed or typed, a schedule that does not run from coupled to decoupled,
-    a scheduler that does not answer, a checkpoint interval below 1, or a checkpoint that cannot be read — before any
-    long run where it can.
+    Parameters
+    ----------
+    smiles : str
+        The molecule (bond orders, charge state).
+    out : str
+        The output folder; calling again with it resumes (or reads back) the run.
+    settings : RunSettings, optional
+        How the run goes (lengths, schedules, platform, where the units run; :class:`openmmligand.fep.RunSettings`).
+    force_field : str
+        'gaff2' or 'gaff' (1.x).
+    charge_method : str
+        'bcc' (AM1-BCC) or 'gas' (Gasteiger, for tests).
+    padding, cutoff : float
+        Water around the ligand and the PME direct-space cutoff, nm.
+    **run_settings
+        RunSettings fields, replacing those of ``settings`` (e.g. ``quick=True``, ``serial=True``).
+        ``electrostatics`` and ``sterics`` replace the default schedules
+        (:func:`openmmligand.fep.schedules.hydration_protocols`; the vacuum leg takes the electrostatics only).
+
+    Returns
+    -------
+    dict
+        The summary written to ``out/summary.json`` (ΔG and uncertainty in kcal/mol, every term, per-leg
+        diagnostics); also ``summary.txt`` and ``report.png``.
+
+    Raises
+    ------
+    LigandError
+        For an unknown run setting, a SMILES that cannot be parsed or typed, a schedule that does not run from coupled
+        to decoupled, a scheduler that does not answer, a checkpoint interval below 1, or a checkpoint that cannot be
+        read — before any long run where it can.
     """
-    run = run_options(locals())
-    protocols = hydration_protocols(electrostatics, sterics, quick)
-    out, lengths = start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial)
+    settings = RunSettings.of(settings, **run_settings)
+    protocols = hydration_protocols(settings.electrostatics, settings.sterics, settings.quick)
+    out, _ = start_workflow(out, settings)
     legs, description = hydration_systems(
         smiles, os.path.join(out, "systems"), force_field, charge_method, padding, cutoff
     )
     return run_workflow(
-        "hydration", out, legs, protocols, {"solvent": PRESSURE}, lengths, repeats, description, combine_hydration, run
+        "hydration", out, legs, protocols, {"solvent": PRESSURE}, settings, description, combine_hydration
     )

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the openmm-ligand developers
-"""What the hydration and binding workflows share: run lengths, units from legs, running them with a progress bar."""
+"""What the hydration and binding workflows share: units from legs, running them with a progress bar, the status."""
 
 import glob
 import json
@@ -13,59 +13,18 @@ from ..errors import LigandError
 from .report import min_neighbour_overlap, text_table, write_report
 from .runner import run_units
 from . import units
-from .units import PRESSURE, TEMPERATURE, UnitSpec
-
-QUICK = {"iterations": 50, "steps": 250, "equilibration_iterations": 10}
-DEFAULT = {"iterations": 1000, "steps": 500, "equilibration_iterations": 50}
+from .settings import PRESSURE, TEMPERATURE
+from .units import UnitSpec
 
 
-def resolve_lengths(quick, iterations=None, steps=None, equilibration_iterations=None):
-    """The run lengths: the quick or default ones, with any given value in place. Raises LigandError if one is
-    not positive."""
-    lengths = dict(QUICK if quick else DEFAULT)
-    for key, value in (
-        ("iterations", iterations),
-        ("steps", steps),
-        ("equilibration_iterations", equilibration_iterations),
-    ):
-        if value is not None:
-            if value < (1 if key != "equilibration_iterations" else 0):
-                raise LigandError(f"{key} must be positive, not {value}")
-            lengths[key] = int(value)
-    return lengths
-
-
-#: What the workflows pass on to :func:`run_workflow` about where and how the units run.
-RUN_OPTIONS = (
-    "platform",
-    "platform_properties",
-    "seed",
-    "checkpoint_interval",
-    "scheduler",
-    "workers",
-    "serial",
-    "progress_bar",
-)
-
-
-def run_options(arguments):
-    """The :data:`RUN_OPTIONS` from a workflow function's arguments (a dict, e.g. its ``locals()``)."""
-    run = {key: arguments[key] for key in RUN_OPTIONS}
-    run["platform_properties"] = dict(run["platform_properties"] or {})
-    if int(run["checkpoint_interval"]) < 1:
-        raise LigandError(f"checkpoint_interval must be at least 1 iteration, not {run['checkpoint_interval']}")
-    return run
-
-
-def start_workflow(out, repeats, quick, iterations, steps, equilibration_iterations, scheduler, serial):
-    """What every workflow checks and prepares before it builds anything: the repeats, the run lengths, the output
-    folder (made; returned absolute) and the scheduler. Returns (out, lengths). Raises LigandError."""
-    if repeats < 1:
-        raise LigandError(f"repeats must be at least 1, not {repeats}")
-    lengths = resolve_lengths(quick, iterations, steps, equilibration_iterations)
+def start_workflow(out, settings):
+    """What every workflow checks and prepares before it builds anything: the output folder (made; returned
+    absolute) and the scheduler (``settings``: a :class:`RunSettings`, checked when made). Returns (out, lengths).
+    Raises LigandError."""
+    lengths = settings.lengths()
     out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
-    check_scheduler(scheduler, serial)
+    check_scheduler(settings.scheduler, settings.serial)
     return out, lengths
 
 
@@ -266,24 +225,23 @@ def plan_text(kind, protocols, lengths, repeats, platform, out, description):
     )
 
 
-def run_workflow(kind, out, legs, protocols, pressures, lengths, repeats, description, combine, run, extra=None):
-    """Units for every leg and repeat, run (``run``: platform, platform_properties, seed, checkpoint_interval,
-    scheduler, workers, serial, progress_bar), combined (``combine({(leg, repeat): result})``) and reported in ``out``; returns
-    the summary."""
-    options = {k: run[k] for k in ("platform", "platform_properties", "seed", "checkpoint_interval")}
-    specs = make_specs(out, legs, protocols, lengths, repeats, pressures, **options)
+def run_workflow(kind, out, legs, protocols, pressures, settings, description, combine, extra=None):
+    """Units for every leg and repeat, run as ``settings`` (a :class:`RunSettings`) says, combined
+    (``combine({(leg, repeat): result})``) and reported in ``out``; returns the summary."""
+    lengths = settings.lengths()
+    specs = make_specs(out, legs, protocols, lengths, settings.repeats, pressures, **settings.unit_options())
     units.write_json(os.path.join(out, PLAN), {"units": [spec["name"] for spec in specs.values()]})
-    if run["progress_bar"]:
-        print(plan_text(kind, protocols, lengths, repeats, run["platform"], out, description), flush=True)
+    if settings.progress_bar:
+        print(plan_text(kind, protocols, lengths, settings.repeats, settings.platform, out, description), flush=True)
     results, seconds = run_with_progress(
-        out, list(specs.values()), run["scheduler"], run["workers"], run["serial"], run["progress_bar"]
+        out, list(specs.values()), settings.scheduler, settings.workers, settings.serial, settings.progress_bar
     )
     by_key = dict(zip(specs, results))
     summary = {
         "kind": kind,
         "ligand": description,
         **(extra or {}),
-        "protocol": protocol_summary(protocols, lengths, run["platform"], repeats, TEMPERATURE, PRESSURE),
+        "protocol": protocol_summary(protocols, lengths, settings.platform, settings.repeats, TEMPERATURE, PRESSURE),
         "result": combine(by_key),
         "units": results,
         "wall_seconds_this_call": seconds,

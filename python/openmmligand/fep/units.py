@@ -36,11 +36,10 @@ import openmm
 from openmm import unit
 
 from ..errors import LigandError
+from .settings import PRESSURE, TEMPERATURE
 from .systems import LegSystem
 
 logger = logging.getLogger(__name__)
-TEMPERATURE = 298.15  # K, FreeSolv's
-PRESSURE = 1.0  # atm
 
 
 @dataclass
