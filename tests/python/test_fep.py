@@ -137,6 +137,24 @@ def test_the_report_warns_where_replicas_have_not_mixed_across_the_states():
     assert said[1].startswith("  warning: complex-repeat1:") and "exchanged no replica" in said[1]
 
 
+def test_the_low_overlap_warning_names_the_lambda_change_from_the_leg_the_result_carries():
+    """The leg comes from the result (a value), not from parsing the unit's name; a result from before the leg was
+    recorded still warns, without the λ names."""
+    from openmmligand.fep import diagnostics
+
+    overlap = [[0.9, 0.01, 0.0], [0.01, 0.9, 0.2], [0.0, 0.2, 0.8]]
+    protocol = {"lambda_sterics": [1.0, 0.5, 0.0], "lambda_electrostatics": [0.0, 0.0, 0.0]}
+    summary = {
+        "protocol": {"legs": {"solvent": protocol}},
+        "units": [{"unit": "any-name", "leg": "solvent", "overlap_matrix": overlap}],
+    }
+    (said,) = diagnostics.low_overlap_warnings(summary)
+    assert "any-name" in said and "states 0 and 1 (lambda_sterics 1 -> 0.5: 0.010)" in said
+    del summary["units"][0]["leg"]
+    (said,) = diagnostics.low_overlap_warnings(summary)
+    assert "states 0 and 1 (0.010)" in said
+
+
 def test_every_replica_starts_from_one_configuration_minimized_once(serial_run):
     import openmm
     from openmm import unit

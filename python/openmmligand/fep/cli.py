@@ -250,7 +250,7 @@ def add_status_arguments(parser):
 
 def run_status(args):
     """Print what the run in ``args.out`` has done. Returns the exit status."""
-    from .pipeline import status_text
+    from .status import status_text
 
     print(status_text(args.out))
     return 0

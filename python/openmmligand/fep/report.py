@@ -8,64 +8,7 @@ import os
 
 import numpy
 
-#: Neighbouring states whose MBAR overlap is below this are named in the text table (the usual rule of thumb).
-LOW_OVERLAP = 0.03
-
-
-def state_changes(protocol, i):
-    """What changes from state ``i`` to ``i + 1`` of ``protocol`` (a dict of per-state lists), e.g.
-    "lambda_sterics 0.75 -> 0.5"."""
-    changes = ", ".join(
-        f"{name} {values[i]:g} -> {values[i + 1]:g}"
-        for name, values in protocol.items()
-        if isinstance(values, list) and len(values) > i + 1 and values[i] != values[i + 1]
-    )
-    return changes or "same λ"
-
-
-def low_overlap_warnings(summary):
-    """One line per unit with neighbouring states of MBAR overlap below :data:`LOW_OVERLAP`: which states, the λ
-    that change between them, and the overlap."""
-    legs = summary.get("protocol", {}).get("legs", {})
-    lines = []
-    for unit in summary["units"]:
-        overlap = numpy.asarray(unit["overlap_matrix"])
-        protocol = legs.get(unit["unit"].rsplit("-repeat", 1)[0], {})
-        pairs = [
-            f"{i} and {i + 1} ({state_changes(protocol, i)}: {overlap[i, i + 1]:.3f})"
-            for i in range(len(overlap) - 1)
-            if overlap[i, i + 1] < LOW_OVERLAP
-        ]
-        if pairs:
-            lines.append(
-                f"  warning: {unit['unit']}: MBAR overlap below {LOW_OVERLAP} between states {'; '.join(pairs)}"
-                " -- add states there or sample longer"
-            )
-    return lines
-
-
-def mixing_warnings(summary):
-    """One line per unit whose replicas have not travelled across its states within the run: the relaxation time of
-    the replicas' state-to-state transition matrix, 1/(1 − λ₂) iterations (λ₂ its subdominant eigenvalue), is
-    longer than the production iterations run, or infinite (λ₂ = 1: some neighbours exchanged no replica in the
-    transition counts). Each state is then sampled from where its replica started, and MBAR's uncertainty, from
-    the samples' own statistics, does not include that. (Validated hydration runs: λ₂ 0.95-0.97 in water,
-    relaxation 21-34 of 60-100 iterations.)"""
-    lines = []
-    for unit in summary["units"]:
-        eigenvalue, iterations = unit["subdominant_eigenvalue"], unit["iterations"]
-        if eigenvalue >= 1.0 - 1e-9:
-            why = "some neighbouring states exchanged no replica"
-        elif 1.0 / (1.0 - eigenvalue) > iterations:
-            why = f"replicas relax across the states in about {1.0 / (1.0 - eigenvalue):.0f} iterations"
-        else:
-            continue
-        lines.append(
-            f"  warning: {unit['unit']}: replicas have not mixed across the states in {iterations} iterations "
-            f"(mixing eigenvalue {eigenvalue:.3f}: {why}); the uncertainty above underestimates the error -- "
-            "sample longer"
-        )
-    return lines
+from .diagnostics import LOW_OVERLAP, low_overlap_warnings, min_neighbour_overlap, mixing_warnings, state_changes  # noqa: F401
 
 
 def text_table(summary):
@@ -88,12 +31,6 @@ def text_table(summary):
             f"mixing eigenvalue {unit['subdominant_eigenvalue']:.3f}, {unit['seconds']:.0f} s"
         )
     return "\n".join(lines + low_overlap_warnings(summary) + mixing_warnings(summary))
-
-
-def min_neighbour_overlap(overlap):
-    """The smallest overlap between neighbouring states (MBAR's overlap matrix): 1 for a single state."""
-    overlap = numpy.asarray(overlap)
-    return float(min(overlap[i, i + 1] for i in range(len(overlap) - 1))) if len(overlap) > 1 else 1.0
 
 
 def write_report(summary, folder):

@@ -13,11 +13,63 @@ SLURM/PBS, start a cluster with dask-jobqueue (``SLURMCluster(...).scale(jobs=N)
 threads from competing, and with GPUs, one worker per GPU (``CUDA_VISIBLE_DEVICES`` per worker).
 """
 
+import json
 import os
+import signal
+import subprocess
+import sys
 from typing import Callable, List, Optional
 
 from ..errors import LigandError
-from .units import run_unit, run_unit_in_subprocess
+from .units import UnitSpec, finished_result, read_json, run_unit
+
+
+def _die_with_parent():
+    """Linux: the unit's process gets SIGKILL when the worker that started it dies, so a lost worker never leaves
+    a second writer on the unit's storage."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
+    """:func:`run_unit` in a child process of this one (what a Dask task runs).
+
+    openmmtools guards its storage writes with signal handlers, which only the main thread of a process may
+    install, and a Dask worker runs tasks in threads; a child process also confines a crash of OpenMM to the
+    unit. ``gpus`` > 0: the child sees one GPU, chosen by the Dask worker's number. Raises LigandError with the end of the child's output if it fails.
+    """
+    spec = UnitSpec(**spec_json)
+    result = finished_result(spec)
+    if result is not None:
+        return result
+    os.makedirs(spec.folder, exist_ok=True)
+    path = os.path.join(spec.folder, "unit.json")
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump(spec.to_json(), stream, indent=1)
+    environment = dict(os.environ)
+    if gpus:
+        # One GPU per Dask worker: worker n (LocalCluster names them 0, 1, ...) takes GPU n mod gpus.
+        try:
+            from distributed import get_worker
+
+            environment["CUDA_VISIBLE_DEVICES"] = str(int(get_worker().name) % gpus)
+        except (ImportError, ValueError, TypeError):
+            pass
+    done = subprocess.run(
+        [sys.executable, "-m", "openmmligand.fep.units", path],
+        capture_output=True,
+        text=True,
+        env=environment,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    if done.returncode != 0:
+        said = "\n  ".join((done.stdout + done.stderr).strip().splitlines()[-12:])
+        raise LigandError(f"unit {spec.name} failed (exit status {done.returncode}):\n  {said}")
+    return read_json(spec.result_path, f"delete it and run the unit again (its storage {spec.storage} is kept)")
 
 
 def count_gpus() -> int:

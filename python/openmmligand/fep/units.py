@@ -24,8 +24,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -36,6 +34,7 @@ import openmm
 from openmm import unit
 
 from ..errors import LigandError
+from .diagnostics import GAP_KT, NO_EXCHANGE_AFTER, neighbour_gaps, stuck_neighbours  # noqa: F401
 from .settings import PRESSURE, TEMPERATURE
 from .systems import LegSystem
 
@@ -62,6 +61,7 @@ class UnitSpec:
     repeat: int = 0
     checkpoint_interval: int = 10
     minimize_iterations: int = 200
+    leg_name: str = ""  # "solvent", "complex", ...: what the report groups results by
 
     def to_json(self):
         """The spec as a JSON-serializable dict (what ``run_unit`` takes)."""
@@ -148,66 +148,6 @@ def finished_result(spec: UnitSpec) -> Optional[dict]:
     # More iterations asked for: the run goes on from its storage. The finished result stays until the longer
     # run's replaces it (written atomically), so a storage that turns out unreadable loses nothing.
     return None
-
-
-#: Production iterations after which neighbouring states that have never exchanged replicas are reported (a gap in
-#: the schedule shows this early: for amprenavir in HIV-1 protease at --quick, three sterics steps accepted no swap in
-#: the first 8 iterations, and MBAR's overlap there was 0.000-0.004 — hours before the unit would have finished).
-NO_EXCHANGE_AFTER = 5
-
-#: Energy gap (kT) above which neighbours that have not exchanged are reported: the gap ⟨u_j − u_i⟩_i + ⟨u_i − u_j⟩_j
-#: is the variance σ² of ΔU where ΔU is Gaussian, and MBAR's neighbour overlap then about ½ erfc(σ / 2√2): the
-#: report's LOW_OVERLAP (0.03) at σ² ≈ 14 kT. Measured on 1HPV: steps of 21-34 kT had overlap 0.000-0.012, steps of
-#: 3-10 kT 0.07-0.2. Rare swaps come in bursts (swap-all proposes ~100 swaps of the same two configurations per
-#: iteration), so in 5 iterations a step of 6 kT (electrostatics 0.75 -> 0.5) can have accepted none: not a gap.
-GAP_KT = 15.0
-
-
-def neighbour_gaps(energies, replica_states):
-    """⟨u_{i+1} − u_i⟩_i + ⟨u_i − u_{i+1}⟩_{i+1} for each pair of neighbouring states (kT; about 0 where they
-    overlap well, growing as the square of the λ step), averaged over the samples of each state.
-
-    ``energies``: reduced potentials (iterations, replicas, states) as the storage holds them; ``replica_states``:
-    the state of each replica (iterations, replicas)."""
-    u, at = numpy.asarray(energies, dtype=float), numpy.asarray(replica_states)
-    gaps = []
-    for i in range(u.shape[2] - 1):
-        forward = (u[..., i + 1] - u[..., i])[at == i]
-        backward = (u[..., i] - u[..., i + 1])[at == i + 1]
-        gaps.append(forward.mean() + backward.mean() if forward.size and backward.size else numpy.nan)
-    return numpy.array(gaps)
-
-
-def stuck_neighbours(reporter, protocol, iteration):
-    """Neighbouring states between which no replica swap was accepted in production iterations 1..``iteration``
-    and whose energy gap (:func:`neighbour_gaps`) is above :data:`GAP_KT` (none before :data:`NO_EXCHANGE_AFTER`
-    iterations): a list of {"states": [i, i + 1], "changes": what λ change there, "proposed": swaps proposed,
-    "gap_kT": the gap, "text": the warning}."""
-    if iteration < NO_EXCHANGE_AFTER:
-        return []
-    from .report import state_changes
-
-    production = slice(1, iteration + 1)
-    accepted, proposed = (numpy.asarray(m).sum(axis=0) for m in reporter.read_mixing_statistics(production))
-    gaps = neighbour_gaps(reporter.read_energies(production)[0], reporter.read_replica_thermodynamic_states(production))
-    stuck = []
-    for i, gap in enumerate(gaps):
-        tried = int(proposed[i, i + 1] + proposed[i + 1, i])
-        if tried and accepted[i, i + 1] + accepted[i + 1, i] == 0 and gap > GAP_KT:  # (none proposed: no mixing)
-            changes = state_changes(protocol, i)
-            stuck.append(
-                {
-                    "states": [i, i + 1],
-                    "changes": changes,
-                    "proposed": tried,
-                    "gap_kT": round(float(gap), 1),
-                    "text": f"no replica exchange accepted between states {i} and {i + 1} ({changes}) in {iteration} "
-                    f"iterations ({tried} swaps proposed), energy gap {gap:.1f} kT (neighbours that overlap: a few "
-                    "kT): the schedule has a gap there and MBAR will report little or no overlap; stop and add "
-                    "states there (--electrostatics, --sterics, --restraints) or sample much longer",
-                }
-            )
-    return stuck
 
 
 def _seed_everything(seed):
@@ -430,6 +370,7 @@ def run_unit(spec_json: dict) -> dict:
     result.update(
         {
             "unit": spec.name,
+            "leg": spec.leg_name,
             "iterations": spec.iterations,
             "steps_per_iteration": spec.steps,
             "states": len(next(iter(spec.protocol.values()))),
@@ -442,54 +383,6 @@ def run_unit(spec_json: dict) -> dict:
     )
     write_json(spec.result_path, result, indent=1)
     return result
-
-
-def _die_with_parent():
-    """Linux: the unit's process gets SIGKILL when the worker that started it dies, so a lost worker never leaves
-    a second writer on the unit's storage."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def run_unit_in_subprocess(spec_json: dict, gpus: int = 0) -> dict:
-    """:func:`run_unit` in a child process of this one (what a Dask task runs).
-
-    openmmtools guards its storage writes with signal handlers, which only the main thread of a process may
-    install, and a Dask worker runs tasks in threads; a child process also confines a crash of OpenMM to the
-    unit. ``gpus`` > 0: the child sees one GPU, chosen by the Dask worker's number. Raises LigandError with the end of the child's output if it fails.
-    """
-    spec = UnitSpec(**spec_json)
-    result = finished_result(spec)
-    if result is not None:
-        return result
-    os.makedirs(spec.folder, exist_ok=True)
-    path = os.path.join(spec.folder, "unit.json")
-    with open(path, "w", encoding="utf-8") as stream:
-        json.dump(spec.to_json(), stream, indent=1)
-    environment = dict(os.environ)
-    if gpus:
-        # One GPU per Dask worker: worker n (LocalCluster names them 0, 1, ...) takes GPU n mod gpus.
-        try:
-            from distributed import get_worker
-
-            environment["CUDA_VISIBLE_DEVICES"] = str(int(get_worker().name) % gpus)
-        except (ImportError, ValueError, TypeError):
-            pass
-    done = subprocess.run(
-        [sys.executable, "-m", "openmmligand.fep.units", path],
-        capture_output=True,
-        text=True,
-        env=environment,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    )
-    if done.returncode != 0:
-        said = "\n  ".join((done.stdout + done.stderr).strip().splitlines()[-12:])
-        raise LigandError(f"unit {spec.name} failed (exit status {done.returncode}):\n  {said}")
-    return read_json(spec.result_path, f"delete it and run the unit again (its storage {spec.storage} is kept)")
 
 
 if __name__ == "__main__":
