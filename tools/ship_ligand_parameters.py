@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from openmmligand import complexes, gaff
+from openmmligand import complexes, gaff, ligands
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = os.path.join(HERE, "..", "python", "openmmligand", "data", "ligand-parameters")
@@ -22,7 +22,7 @@ TARGET = os.path.join(HERE, "..", "python", "openmmligand", "data", "ligand-para
 
 def demo_ligand_molecule(pdb_file):
     """Amprenavir as the demo builds it from 1HPV (residue 478), hydrogens and coordinates included."""
-    return complexes.ligand_molecule(pdb_file, "478", complexes.KNOWN_LIGANDS["478"][1])
+    return ligands.ligand_molecule(pdb_file, "478", complexes.KNOWN_LIGANDS["478"][1])
 
 
 def main():

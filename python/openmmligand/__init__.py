@@ -21,7 +21,7 @@ from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces 
 from .states import state_energies, reduced_potentials  # noqa: E402
 from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
 from .mlmm import ml_mm  # noqa: E402
-from . import testsystems, complexes, gaff  # noqa: E402
+from . import testsystems, complexes, gaff, ligands  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -40,5 +40,6 @@ __all__ = [
     "testsystems",
     "complexes",
     "gaff",
+    "ligands",
     "ensure_plugins_loaded",
 ]

@@ -43,7 +43,8 @@ from openmm import app, unit
 from . import progress
 from .cache import default_cache_dir
 from .errors import LigandError
-from .gaff import CHARGE_METHODS, LigandTemplate, log_stream
+from .gaff import CHARGE_METHODS, log_stream
+from .ligands import atom_names, ligand_lines, ligand_molecule, residue_names_in, small_molecule  # noqa: F401
 
 # 3: parmchk2 given the GAFF file by path (see gaff.CACHE_VERSION); 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel
 # GAFF 1.4 + MMFF94).
@@ -93,97 +94,6 @@ def amprenavir_hiv_protease(pdb_file: Optional[str] = None, **options) -> "Prote
     if not os.path.isfile(pdb_file):
         raise LigandError(f"the 1HPV PDB file {pdb_file} does not exist")
     return build_complex(pdb_file, "478", **options)
-
-
-def ligand_lines(pdb_file, residue_name):
-    """The PDB ATOM/HETATM records of the first residue named ``residue_name`` (chain and number as found; the
-    first model and the first alternate location)."""
-    records, residue_id = [], None
-    with open(pdb_file) as stream:
-        for line in stream:
-            if line.startswith("ENDMDL"):
-                break
-            # First model, first alternate location only.
-            if line.startswith(("ATOM  ", "HETATM")) and line[17:20].strip() == residue_name and line[16] in " A1":
-                this = line[21:27]
-                if residue_id is None:
-                    residue_id = this
-                if this == residue_id:
-                    records.append(line)
-    return records
-
-
-def residue_names_in(pdb_file):
-    """The residue names of a PDB file's HETATM records, for error messages."""
-    with open(pdb_file) as stream:
-        return sorted({line[17:20].strip() for line in stream if line.startswith("HETATM")})
-
-
-def ligand_molecule(pdb_file, residue_name, smiles, role="ligand"):
-    """The ligand (or another small molecule: ``role`` names it in errors, e.g. 'receptor molecule') as an RDKit
-    molecule: heavy atoms and coordinates from the PDB, bond orders and stereo from ``smiles``, hydrogens added with
-    coordinates. Raises LigandError if it is not there or does not match."""
-    from rdkit import Chem, RDLogger
-    from rdkit.Chem import AllChem
-
-    RDLogger.DisableLog("rdApp.*")
-    records = ligand_lines(pdb_file, residue_name)
-    if not records:
-        raise LigandError(
-            f"{role} residue '{residue_name}' not found in {pdb_file} "
-            f"(HETATM residues there: {', '.join(residue_names_in(pdb_file)) or 'none'})"
-        )
-    structure = Chem.MolFromPDBBlock(
-        "".join(r for r in records if r[76:78].strip() != "H") + "END\n", removeHs=True, proximityBonding=True
-    )
-    template = Chem.MolFromSmiles(smiles) if smiles else None
-    if template is None:
-        raise LigandError(f"the SMILES for {role} '{residue_name}' cannot be parsed: {smiles!r}")
-    if structure is None:
-        raise LigandError(f"RDKit could not read {role} residue '{residue_name}' from {pdb_file}")
-    if structure.GetNumAtoms() != template.GetNumAtoms():
-        raise LigandError(
-            f"the SMILES does not match residue '{residue_name}': the structure has "
-            f"{structure.GetNumAtoms()} heavy atoms, the SMILES {template.GetNumAtoms()}"
-        )
-    try:
-        molecule = AllChem.AssignBondOrdersFromTemplate(template, structure)
-    except ValueError as error:
-        raise LigandError(f"the SMILES does not match the bonds of residue '{residue_name}' ({error})") from None
-    Chem.AssignStereochemistryFrom3D(molecule)
-    if Chem.MolToSmiles(molecule) != Chem.MolToSmiles(template):
-        raise LigandError(
-            f"the SMILES does not match the structure of residue '{residue_name}': the "
-            f"coordinates give {Chem.MolToSmiles(molecule)}, the SMILES {Chem.MolToSmiles(template)} "
-            f"(stereochemistry or charge state differ)"
-        )
-    return Chem.AddHs(molecule, addCoords=True)
-
-
-def small_molecule(pdb_file, residue_name, smiles, role="ligand", charge_method="bcc", cache_dir=None, log=None):
-    """A small molecule of the PDB (the ligand, or a receptor molecule: ``role`` names it in errors) and its GAFF2
-    template: (RDKit molecule from :func:`ligand_molecule`, :class:`openmmligand.gaff.LigandTemplate` with
-    ``charge_method`` charges, cached in ``cache_dir`` as :func:`openmmligand.gaff.run_antechamber` does; ``log``
-    is told where they came from, and shown the elapsed time while antechamber runs)."""
-    molecule = ligand_molecule(pdb_file, residue_name, smiles, role)
-    template = LigandTemplate(
-        molecule, ligand_atom_names(molecule), residue_name, charge_method=charge_method, cache_dir=cache_dir, log=log
-    )
-    return molecule, template
-
-
-def ligand_atom_names(molecule):
-    """PDB names for the heavy atoms, H1, H2, ... for the added hydrogens (unique)."""
-    names, used, count = [], set(), 0
-    for atom in molecule.GetAtoms():
-        info = atom.GetPDBResidueInfo()
-        name = info.GetName().strip() if info is not None and atom.GetAtomicNum() != 1 else None
-        while name is None or name in used:
-            count += 1
-            name = f"H{count}"
-        used.add(name)
-        names.append(name)
-    return names
 
 
 def _cache_key(pdb_file, residue_name, smiles, padding, ionic_strength, minimize, receptor_molecules, charge_method):
@@ -244,7 +154,7 @@ def build_complex(
         folder = os.path.join(cache_dir or default_cache_dir(), f"{os.path.basename(pdb_file)}-{ligand_residue}-{key}")
         if os.path.isfile(os.path.join(folder, "complete")):
             log(f"loading the built complex from {folder}")
-            return _load(folder)
+            return _load_complex(folder)
 
     started = time.perf_counter()
     log(f"ligand parameters: GAFF2 types and {CHARGE_METHODS[charge_method]} charges from AmberTools")
@@ -319,7 +229,7 @@ def build_complex(
     }
     result = ProteinLigandComplex(system, modeller.topology, positions, ligand_atoms, name, ligand_residue, description)
     if folder:
-        _save(folder, result, template.xml)
+        _save_complex(folder, result, template.xml)
         log(f"built in {description['build_seconds']} s, cached in {folder}")
     return result
 
@@ -387,7 +297,7 @@ def ligand_topology(molecule, template):
     return topology, positions * unit.nanometer
 
 
-def _save(folder, result, ligand_xml):
+def _save_complex(folder, result, ligand_xml):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "complex.pdb"), "w") as stream:
         app.PDBFile.writeFile(result.topology, result.positions, stream, keepIds=False)
@@ -414,7 +324,7 @@ def _save(folder, result, ligand_xml):
     open(os.path.join(folder, "complete"), "w").close()
 
 
-def _load(folder):
+def _load_complex(folder):
     with open(os.path.join(folder, "complex.json")) as stream:
         description = json.load(stream)
     pdb = app.PDBFile(os.path.join(folder, "complex.pdb"))

@@ -276,36 +276,6 @@ def ambertools_version() -> str:
     return f"{title}; programs {digest.hexdigest()[:12]}"
 
 
-def molecule_from_smiles(smiles: str, seed: int = 42):
-    """An RDKit molecule with hydrogens and one 3D conformer (ETKDG, then MMFF94 geometry) from a SMILES;
-    deterministic for a given ``seed``. Raises LigandError if the SMILES cannot be parsed or embedded."""
-    from rdkit import Chem, RDLogger
-    from rdkit.Chem import AllChem
-
-    RDLogger.DisableLog("rdApp.*")
-    molecule = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
-    if molecule is None:
-        raise LigandError(f"the SMILES cannot be parsed: {smiles!r}")
-    molecule = Chem.AddHs(molecule)
-    parameters = AllChem.ETKDGv3()
-    parameters.randomSeed = seed
-    if AllChem.EmbedMolecule(molecule, parameters) != 0:
-        raise LigandError(f"RDKit could not make 3D coordinates for {smiles!r}")
-    if AllChem.MMFFHasAllMoleculeParams(molecule):
-        AllChem.MMFFOptimizeMolecule(molecule, maxIters=500)
-    return molecule
-
-
-def element_atom_names(molecule) -> List[str]:
-    """Unique atom names: element symbol and a count per element (C1, C2, O1, H1, ...)."""
-    counts, names = {}, []
-    for atom in molecule.GetAtoms():
-        symbol = atom.GetSymbol()
-        counts[symbol] = counts.get(symbol, 0) + 1
-        names.append(f"{symbol.upper()}{counts[symbol]}")
-    return names
-
-
 class AntechamberResult:
     """GAFF atom types, partial charges (e) and parmchk2's frcmod text for one molecule, in its atom order."""
 
@@ -370,8 +340,8 @@ def run_antechamber(
     parameter_file(force_field)  # validates the name
     if charge_method not in CHARGE_METHODS:
         raise LigandError(f"unknown charge method {charge_method!r}: use one of {', '.join(CHARGE_METHODS)}")
-    names = list(atom_names) if atom_names is not None else element_atom_names(molecule)
-    label = lambda i: f"{names[i]} (atom {i}, {molecule.GetAtomWithIdx(i).GetSymbol()})"  # noqa: E731
+    names = list(atom_names) if atom_names is not None else None
+    label = lambda i: f"{names[i] + ' ' if names else ''}(atom {i}, {molecule.GetAtomWithIdx(i).GetSymbol()})"  # noqa: E731
     unsupported = [label(a.GetIdx()) for a in molecule.GetAtoms() if a.GetSymbol() not in GAFF_ELEMENTS]
     if unsupported:
         raise LigandError(

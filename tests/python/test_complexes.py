@@ -14,7 +14,7 @@ import openmm
 import pytest
 from openmm import unit
 
-from openmmligand import complexes, gaff, LigandError
+from openmmligand import complexes, gaff, ligands, LigandError
 
 from helpers.amber_reference import assert_equal_to_tleap
 
@@ -33,8 +33,8 @@ def hiv_complex():
 @pytest.fixture(scope="session")
 def amprenavir():
     """Amprenavir as the builder sees it: the molecule, its GAFF2 template and its coordinates (nm)."""
-    molecule = complexes.ligand_molecule(PDB, "478", complexes.AMPRENAVIR_SMILES)
-    template = gaff.LigandTemplate(molecule, complexes.ligand_atom_names(molecule), "478")
+    molecule = ligands.ligand_molecule(PDB, "478", complexes.AMPRENAVIR_SMILES)
+    template = gaff.LigandTemplate(molecule, ligands.atom_names(molecule), "478")
     conformer = molecule.GetConformer()
     positions = numpy.array([list(conformer.GetAtomPosition(i)) for i in range(molecule.GetNumAtoms())]) / 10
     return molecule, template, positions

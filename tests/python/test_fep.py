@@ -698,7 +698,7 @@ def test_a_restrained_leg_runs_on_the_one_pass_route(serial_run, tmp_path):
     force = restraint.force()
     force.setForceGroup(5)
     system.addForce(force)
-    leg = systems._save(str(tmp_path / "leg"), system, pdb.topology, positions, legs["solvent"].ligand_atoms, True)
+    leg = systems._save_leg(str(tmp_path / "leg"), system, pdb.topology, positions, legs["solvent"].ligand_atoms, True)
     spec = fep.UnitSpec(
         name="complex-repeat0",
         folder=str(tmp_path / "unit"),

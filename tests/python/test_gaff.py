@@ -17,7 +17,7 @@ import time
 import numpy
 import pytest
 
-from openmmligand import LigandError, complexes, gaff, progress
+from openmmligand import LigandError, complexes, gaff, ligands, progress
 
 from helpers.amber_reference import assert_equal_to_tleap
 
@@ -42,8 +42,8 @@ MOLECULES = {
 
 
 def template_for(smiles, force_field="gaff2", charge_method="gas"):
-    molecule = gaff.molecule_from_smiles(smiles)
-    names = gaff.element_atom_names(molecule)
+    molecule = ligands.molecule_from_smiles(smiles)
+    names = ligands.atom_names(molecule)
     template = gaff.LigandTemplate(molecule, names, "LIG", force_field=force_field, charge_method=charge_method)
     conformer = molecule.GetConformer()
     positions = numpy.array([list(conformer.GetAtomPosition(i)) for i in range(molecule.GetNumAtoms())]) / 10
@@ -66,13 +66,13 @@ def test_am1bcc_charges_sum_to_the_formal_charge():
 
 
 def test_an_element_gaff_cannot_type_is_named():
-    molecule = gaff.molecule_from_smiles("C[Si](C)(C)C")
+    molecule = ligands.molecule_from_smiles("C[Si](C)(C)C")
     with pytest.raises(LigandError, match=r"SI1 \(atom 1, Si\)"):
-        gaff.LigandTemplate(molecule, gaff.element_atom_names(molecule), "LIG", charge_method="gas")
+        gaff.LigandTemplate(molecule, ligands.atom_names(molecule), "LIG", charge_method="gas")
 
 
 def test_parameters_are_cached_by_input(tmp_path):
-    molecule = gaff.molecule_from_smiles("CCO")
+    molecule = ligands.molecule_from_smiles("CCO")
     first = gaff.run_antechamber(molecule, charge_method="gas", cache_dir=str(tmp_path))
     assert len(list((tmp_path / "ligand-parameters").iterdir())) == 1
     again = gaff.run_antechamber(molecule, charge_method="gas", cache_dir=str(tmp_path))
@@ -85,7 +85,7 @@ def test_parmchk2_keeps_gaff2s_own_parameters_every_run():
     """GAFF2 has its own c6 (sp3 carbon in a six-membered ring) parameters. Given only ``-s gaff2``, parmchk2
     replaced them by c3 analogues in about half its runs on this molecule (bicyclo[2.2.2]octane-1,4-diyldimethanol);
     every run must give the same frcmod, and it must leave gaff2.dat's c6 bonds and angles alone."""
-    molecule = gaff.molecule_from_smiles("OCC12CCC(CO)(CC1)CC2")
+    molecule = ligands.molecule_from_smiles("OCC12CCC(CO)(CC1)CC2")
     runs = [gaff.run_antechamber(molecule, charge_method="gas", cache_dir=False) for _ in range(6)]
     assert "c6" in runs[0].atom_types
     assert len({run.frcmod for run in runs}) == 1
@@ -96,13 +96,13 @@ def test_parmchk2_keeps_gaff2s_own_parameters_every_run():
 
 
 def test_bad_arguments_are_named():
-    molecule = gaff.molecule_from_smiles("CCO")
+    molecule = ligands.molecule_from_smiles("CCO")
     with pytest.raises(LigandError, match="unknown GAFF version 'gaff3'"):
         gaff.run_antechamber(molecule, force_field="gaff3")
     with pytest.raises(LigandError, match="unknown charge method"):
         gaff.run_antechamber(molecule, charge_method="resp")
     with pytest.raises(LigandError, match="cannot be parsed"):
-        gaff.molecule_from_smiles("C1CC")
+        ligands.molecule_from_smiles("C1CC")
 
 
 PDB_1HPV = os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")
@@ -115,7 +115,7 @@ def test_the_shipped_demo_ligand_parameters_are_what_antechamber_computes_here(t
     demo finds them; regenerate with tools/ship_ligand_parameters.py otherwise), an empty cache serves them, a moved
     atom does not, and antechamber run afresh (no cache: minutes of sqm) computes exactly the shipped types, charges
     and frcmod."""
-    molecule = complexes.ligand_molecule(PDB_1HPV, "478", complexes.KNOWN_LIGANDS["478"][1])
+    molecule = ligands.ligand_molecule(PDB_1HPV, "478", complexes.KNOWN_LIGANDS["478"][1])
     key = gaff.parameter_key(molecule)
     shipped = os.path.join(gaff.SHIPPED_PARAMETERS, key + ".json")
     assert os.path.isfile(shipped), (

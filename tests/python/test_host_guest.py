@@ -17,7 +17,7 @@ import openmm
 import pytest
 from openmm import app, unit
 
-from openmmligand import LigandError, complexes
+from openmmligand import LigandError, complexes, ligands
 
 pytest.importorskip("rdkit")
 pytest.importorskip("pdbfixer")
@@ -61,7 +61,7 @@ def _bonded_energies(system, positions):
 def _molecule_alone(residue, charge_method="gas"):
     """One molecule from its own template only: (System without cutoff, X-H bonds constrained as in the complex,
     its template)."""
-    molecule, template = complexes.small_molecule(
+    molecule, template = ligands.small_molecule(
         PDB, residue, SMILES[residue], charge_method=charge_method, cache_dir=False
     )
     topology, _ = complexes.ligand_topology(molecule, template)

@@ -38,7 +38,7 @@ from .analysis import summarize_repeats
 from .pipeline import run_workflow, start_workflow
 from .restraints import BoreschRestraint, select_boresch_anchors
 from .schedules import binding_protocols
-from .systems import _save, ligand_in_water, saved_legs
+from .systems import _save_leg, saved_legs, solvent_leg
 from .settings import PRESSURE, TEMPERATURE, RunSettings
 
 BACKBONE = {"N", "CA", "C"}
@@ -106,7 +106,7 @@ def binding_systems(
     :func:`openmmligand.complexes.build_complex`; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for
     tests); ``padding``: water around the complex in nm as OpenMM's Modeller measures it (the cubic box's edge is the
     complex's bounding-sphere diameter plus ``padding``). Returns ({leg: LegSystem}, description, restraint)."""
-    from .. import complexes
+    from .. import complexes, ligands
 
     marker = os.path.join(folder, "systems.json")
     if os.path.isfile(marker):
@@ -126,8 +126,8 @@ def binding_systems(
         padding=padding,
     )
     smiles = built.description["smiles"]
-    molecule, template = complexes.small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
-    legs = {"solvent": ligand_in_water(molecule, template, os.path.join(folder, "solvent"))}
+    molecule, template = ligands.small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
+    legs = {"solvent": solvent_leg(molecule, template, os.path.join(folder, "solvent"))}
     ligand = built.ligand_atoms
     if anchors is not None:
         anchors = [int(a) for a in anchors]
@@ -153,7 +153,7 @@ def binding_systems(
     used = {f.getForceGroup() for f in system.getForces()}
     force.setForceGroup(max(g for g in range(32) if g not in used))
     system.addForce(force)
-    legs["complex"] = _save(os.path.join(folder, "complex"), system, built.topology, last, ligand, True)
+    legs["complex"] = _save_leg(os.path.join(folder, "complex"), system, built.topology, last, ligand, True)
     description = {
         "smiles": smiles,
         "ligand_residue": ligand_residue,

@@ -19,7 +19,8 @@ from openmm import app, unit
 
 from ..complexes import ligand_topology
 from ..errors import LigandError
-from ..gaff import LigandTemplate, element_atom_names, molecule_from_smiles
+from ..gaff import LigandTemplate
+from ..ligands import atom_names, molecule_from_smiles
 
 RESIDUE = "LIG"
 
@@ -62,7 +63,8 @@ def saved_legs(folder, saved):
     return legs
 
 
-def _save(folder, system, topology, positions, ligand_atoms, periodic):
+def _save_leg(folder, system, topology, positions, ligand_atoms, periodic):
+    """Write a leg's System and positions into ``folder``; returns its LegSystem."""
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "system.xml"), "w", encoding="utf-8") as stream:
         stream.write(openmm.XmlSerializer.serialize(system))
@@ -77,13 +79,11 @@ def _save(folder, system, topology, positions, ligand_atoms, periodic):
 def ligand_template(smiles: str, force_field: str = "gaff2", charge_method: str = "bcc", cache_dir=None):
     """(RDKit molecule with a conformer, LigandTemplate) for a SMILES, residue name LIG."""
     molecule = molecule_from_smiles(smiles)
-    template = LigandTemplate(
-        molecule, element_atom_names(molecule), RESIDUE, force_field, charge_method, cache_dir=cache_dir
-    )
+    template = LigandTemplate(molecule, atom_names(molecule), RESIDUE, force_field, charge_method, cache_dir=cache_dir)
     return molecule, template
 
 
-def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, ionic_strength=0.0):
+def solvent_leg(molecule, template, folder, padding=1.2, cutoff=0.9, ionic_strength=0.0):
     """The solvent leg's System (TIP3P, PME, HBonds, rigid water, neutralized) for a typed ligand (its residue
     named as the template), saved in ``folder``; returns the LegSystem."""
     topology, positions = ligand_topology(molecule, template)
@@ -112,7 +112,7 @@ def ligand_in_water(molecule, template, folder, padding=1.2, cutoff=0.9, ionic_s
         rigidWater=True,
     )
     ligand_atoms = [a.index for a in modeller.topology.atoms() if a.residue.name == template.residue_name]
-    return _save(folder, solvent, modeller.topology, modeller.positions, ligand_atoms, True)
+    return _save_leg(folder, solvent, modeller.topology, modeller.positions, ligand_atoms, True)
 
 
 def hydration_systems(
@@ -142,8 +142,8 @@ def hydration_systems(
     forcefield = app.ForceField("amber14/tip3p.xml", template.forcefield_file())
     vacuum = forcefield.createSystem(topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds)
     ligand_atoms = list(range(topology.getNumAtoms()))
-    legs = {"vacuum": _save(os.path.join(folder, "vacuum"), vacuum, topology, positions, ligand_atoms, False)}
-    legs["solvent"] = ligand_in_water(molecule, template, os.path.join(folder, "solvent"), padding, cutoff)
+    legs = {"vacuum": _save_leg(os.path.join(folder, "vacuum"), vacuum, topology, positions, ligand_atoms, False)}
+    legs["solvent"] = solvent_leg(molecule, template, os.path.join(folder, "solvent"), padding, cutoff)
     with open(os.path.join(folder, "solvent", "system.xml")) as stream:
         solvent_atoms = openmm.XmlSerializer.deserialize(stream.read()).getNumParticles()
     net_charge = round(sum(template.charges))
