@@ -18,7 +18,7 @@ ensure_plugins_loaded()
 
 from .openmmligand_wrapper import AniForce, LigandCouplingForce  # noqa: E402
 from .decouple import decouple, lambda_derivatives, find_ligand_coupling_forces  # noqa: E402
-from .states import state_energies, reduced_potentials  # noqa: E402
+from .energy_matrix import state_energies, reduced_potentials  # noqa: E402
 from .interactions import interaction_energies, InteractionEnergyReporter, plot_fingerprint  # noqa: E402
 from .mlmm import ml_mm  # noqa: E402
 from . import testsystems, complexes, gaff, ligands  # noqa: E402

@@ -68,6 +68,33 @@ class ProteinLigandComplex:
     ligand_name: str = "ligand"
     ligand_residue: str = ""
     description: dict = field(default_factory=dict)
+    #: The ligand as prepared (RDKit molecule, :class:`openmmligand.gaff.LigandTemplate`); None for a complex loaded
+    #: from the cache until :meth:`ligand_parameters` prepares it again.
+    ligand_molecule: object = None
+    ligand_template: object = None
+
+    def ligand_parameters(self, cache_dir=None):
+        """The ligand's RDKit molecule and GAFF template, as the complex was built with them.
+
+        For a complex loaded from the cache they are prepared again from its source PDB, SMILES and charge method
+        (the parameters then come from the parameter cache: no antechamber run), once.
+
+        Returns
+        -------
+        tuple
+            (RDKit molecule, LigandTemplate).
+        """
+        if self.ligand_template is None:
+            # "bcc" for complexes cached before the charge method was recorded: Gasteiger ('gas') is for tests only.
+            self.ligand_molecule, self.ligand_template = small_molecule(
+                self.description["source"],
+                self.ligand_residue,
+                self.description["smiles"],
+                "ligand",
+                self.description.get("charge_method", "bcc"),
+                cache_dir,
+            )
+        return self.ligand_molecule, self.ligand_template
 
     def environment_residues(self) -> list:
         """Residues of the topology other than the ligand's, in order."""
@@ -215,6 +242,7 @@ def build_complex(
         "atoms": system.getNumParticles(),
         "ligand_atoms": len(ligand_atoms),
         "ligand_charges": template.charge_method,
+        "charge_method": charge_method,
         "ligand_gaff_types": template.atom_types,
         "ligand_force_field": template.force_field,
         "parmchk2_substitutions": template.substitutions,
@@ -227,7 +255,9 @@ def build_complex(
         "minimization_iterations": minimize,
         "build_seconds": round(time.perf_counter() - started, 1),
     }
-    result = ProteinLigandComplex(system, modeller.topology, positions, ligand_atoms, name, ligand_residue, description)
+    result = ProteinLigandComplex(
+        system, modeller.topology, positions, ligand_atoms, name, ligand_residue, description, molecule, template
+    )
     if folder:
         _save_complex(folder, result, template.xml)
         log(f"built in {description['build_seconds']} s, cached in {folder}")

@@ -38,7 +38,7 @@ from openmm import unit
 from openmmtools import cache, multistate, states, utils
 
 from .decouple import find_ligand_coupling_forces
-from .states import state_energies
+from .energy_matrix import state_energies
 
 logger = logging.getLogger(__name__)
 

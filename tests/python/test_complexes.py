@@ -121,6 +121,13 @@ def test_second_build_comes_from_the_cache(hiv_complex, capsys):
     assert "loading the built complex" in capsys.readouterr().out
     assert again.system.getNumParticles() == hiv_complex.system.getNumParticles()
     assert again.ligand_atoms == hiv_complex.ligand_atoms
+    # The ligand's template travels with the complex: prepared again for one loaded from the cache, the same.
+    assert again.ligand_template is None
+    molecule, template = again.ligand_parameters()
+    assert molecule.GetNumAtoms() == len(again.ligand_atoms)
+    assert template.atom_types == hiv_complex.ligand_parameters()[1].atom_types
+    assert template.charges == hiv_complex.ligand_parameters()[1].charges
+    assert again.ligand_parameters()[1] is template  # once
 
 
 def test_from_system_finds_the_ligand(hiv_complex):

@@ -163,8 +163,8 @@ def test_the_command_line_takes_receptor_molecules(tmp_path, monkeypatch):
 
     seen = {}
 
-    def fake(pdb, ligand, out, **options):
-        seen.update(options, pdb=pdb, ligand=ligand)
+    def fake(pdb, ligand, out, settings, **options):
+        seen.update(options, pdb=pdb, ligand=ligand, quick=settings.quick)
         raise LigandError("stop here")
 
     monkeypatch.setattr(binding, "binding_free_energy", fake)

@@ -106,7 +106,7 @@ def binding_systems(
     :func:`openmmligand.complexes.build_complex`; ``charge_method``: 'bcc' (AM1-BCC) or 'gas' (Gasteiger, for
     tests); ``padding``: water around the complex in nm as OpenMM's Modeller measures it (the cubic box's edge is the
     complex's bounding-sphere diameter plus ``padding``). Returns ({leg: LegSystem}, description, restraint)."""
-    from .. import complexes, ligands
+    from .. import complexes
 
     marker = os.path.join(folder, "systems.json")
     if os.path.isfile(marker):
@@ -125,8 +125,8 @@ def binding_systems(
         charge_method=charge_method,
         padding=padding,
     )
-    smiles = built.description["smiles"]
-    molecule, template = ligands.small_molecule(pdb_file, ligand_residue, smiles, "ligand", charge_method, cache_dir)
+    smiles = built.description["smiles"]  # resolved for a known ligand given without one
+    molecule, template = built.ligand_parameters(cache_dir)
     legs = {"solvent": solvent_leg(molecule, template, os.path.join(folder, "solvent"))}
     ligand = built.ligand_atoms
     if anchors is not None:
