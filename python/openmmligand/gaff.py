@@ -286,10 +286,14 @@ class AntechamberResult:
         self.version = version
         #: where they came from: "computed" (antechamber ran), "cache" or "shipped" (package data)
         self.source = source
+        #: antechamber's charges as the mol2 holds them, where ``charges`` had its rounding residue spread
+        self.mol2_charges = None
 
     def to_json(self):
-        """Types, charges, frcmod and AmberTools version as a JSON-serializable dict (the cache's format)."""
-        return {"atom_types": self.atom_types, "charges": self.charges, "frcmod": self.frcmod, "version": self.version}
+        """Types, antechamber's own charges (before the rounding residue is spread: what the mol2 holds), frcmod and
+        AmberTools version as a JSON-serializable dict: the cache's and the shipped files' format."""
+        charges = self.mol2_charges if self.mol2_charges is not None else self.charges
+        return {"atom_types": self.atom_types, "charges": charges, "frcmod": self.frcmod, "version": self.version}
 
 
 def _read_mol2_atoms(path):
@@ -477,6 +481,7 @@ def _with_exact_net_charge(result, net_charge):
     residue = sum(result.charges) - net_charge
     if abs(residue) > 0.02:
         raise LigandError(f"antechamber's charges sum to {sum(result.charges):.4f} e for a net charge of {net_charge}")
+    result.mol2_charges = list(result.charges)
     result.charges = [q - residue / len(result.charges) for q in result.charges]
     return result
 

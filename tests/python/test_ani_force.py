@@ -146,20 +146,27 @@ def test_a_model_whose_aev_term_counts_do_not_divide_the_gpu_work_group(platform
             evaluate(system, molecule["positions_nm"], platform)
 
 
-def test_torchani_loads_the_random_model_with_the_same_energies():
-    """Whenever torchani is installed: TorchANI's loader reads the random model's files as ours does."""
+def torchani_values(model_directory):
+    """(molecule, energy, forces) of every reference molecule from TorchANI (float64) loading the model's files;
+    the calling test skips where torchani is not installed."""
     pytest.importorskip("torchani")
     sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
     import ani_reference_values
 
-    torchani = ani_reference_values.torchani_model(MODEL)
+    model = ani_reference_values.torchani_model(model_directory)
     for molecule in molecules():
-        expected, expected_forces = ani_reference_values.torchani_energy_and_forces(
-            MODEL, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], torchani
+        energy, forces = ani_reference_values.torchani_energy_and_forces(
+            model_directory, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], model
         )
+        yield molecule, energy, numpy.asarray(forces)
+
+
+def test_torchani_loads_the_random_model_with_the_same_energies():
+    """Whenever torchani is installed: TorchANI's loader reads the random model's files as ours does."""
+    for molecule, expected, expected_forces in torchani_values(MODEL):
         energy, forces = evaluate(build(molecule)[0], molecule["positions_nm"])
         assert energy == pytest.approx(expected, rel=1e-9)
-        assert relative_rms(forces, numpy.array(expected_forces)) <= 1e-6
+        assert relative_rms(forces, expected_forces) <= 1e-6
 
 
 @needs_ani2x
@@ -191,15 +198,7 @@ def test_reference_values_cover_every_element():
 @needs_ani2x
 def test_torchani_regenerated_agrees_with_the_checked_in_values():
     """Whenever torchani is installed: its values now equal the checked-in ones (the file is not stale)."""
-    pytest.importorskip("torchani")
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
-    import ani_reference_values
-
-    model = ani_reference_values.torchani_model(ANI2X)
-    for molecule in molecules():
-        energy, forces = ani_reference_values.torchani_energy_and_forces(
-            ANI2X, molecule["atomic_numbers"], molecule["positions_nm"], molecule["box_nm"], model
-        )
+    for molecule, energy, forces in torchani_values(ANI2X):
         assert energy == pytest.approx(molecule["energy_kj_per_mol"], rel=1e-12)
         numpy.testing.assert_allclose(forces, molecule["forces_kj_per_mol_nm"], rtol=1e-9, atol=1e-9)
 

@@ -113,8 +113,8 @@ def test_the_shipped_demo_ligand_parameters_are_what_antechamber_computes_here(t
     """The package ships amprenavir's GAFF2/AM1-BCC parameters (the demo's ligand) so that a fresh machine's first
     demo skips sqm. Under this machine's pinned AmberTools and RDKit: the demo's molecule has the shipped key (so the
     demo finds them; regenerate with tools/ship_ligand_parameters.py otherwise), an empty cache serves them, a moved
-    atom does not, and antechamber run afresh (no cache: minutes of sqm) computes exactly the shipped types, charges
-    and frcmod."""
+    atom does not, and antechamber run afresh (no cache: minutes of sqm) computes the shipped types and frcmod
+    exactly and its charges to sqm's own run-to-run scatter."""
     molecule = ligands.ligand_molecule(PDB_1HPV, "478", complexes.KNOWN_LIGANDS["478"][1])
     key = gaff.parameter_key(molecule)
     shipped = os.path.join(gaff.SHIPPED_PARAMETERS, key + ".json")
@@ -131,11 +131,14 @@ def test_the_shipped_demo_ligand_parameters_are_what_antechamber_computes_here(t
     computed = gaff.run_antechamber(molecule, cache_dir=False)
     assert computed.source == "computed"
     with open(shipped) as stream:
-        assert json.load(stream)["version"] == computed.version
-    # Both with the same spreading of the mol2's rounding residue over the atoms (_with_exact_net_charge).
-    assert computed.atom_types == served.atom_types
-    assert computed.charges == served.charges
-    assert computed.frcmod == served.frcmod
+        data = json.load(stream)
+    assert computed.atom_types == data["atom_types"] == served.atom_types
+    assert computed.frcmod == data["frcmod"] and computed.version == data["version"]
+    # sqm in this AmberTools build is not deterministic: identical inputs gave amprenavir's shipped charges in 3 of
+    # 6 runs and, in the other 3, charges of 10 hydrogens (equivalent groups) 0.0005 e apart. So: to 1e-3 e each,
+    # the same net charge exactly.
+    assert numpy.abs(numpy.array(computed.to_json()["charges"]) - data["charges"]).max() <= 1e-3
+    assert sum(computed.charges) == pytest.approx(sum(served.charges), abs=1e-12)
 
 
 def test_a_long_stage_shows_signs_of_life():
