@@ -22,6 +22,7 @@ from openmmligand import LigandError, complexes, gaff, ligands, progress
 from helpers.amber_reference import assert_equal_to_tleap
 
 pytest.importorskip("rdkit")
+import rdkit  # noqa: E402
 from rdkit import Chem  # noqa: E402
 
 try:
@@ -106,6 +107,17 @@ def test_bad_arguments_are_named():
 
 
 PDB_1HPV = os.environ.get(complexes.HIV_PROTEASE_PDB_VARIABLE, "")
+REQUIREMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "requirements.txt")
+
+
+def pinned_version(package):
+    """The version tools/requirements.txt pins for ``package`` (the environment ./run makes), or None."""
+    with open(REQUIREMENTS) as stream:
+        for line in stream:
+            name, _, version = line.strip().partition("==")
+            if name.lower() == package.lower():
+                return version
+    return None
 
 
 @pytest.mark.skipif(not os.path.isfile(PDB_1HPV), reason="$OPENMMLIGAND_1HPV_PDB not set (./run sets it)")
@@ -118,6 +130,11 @@ def test_the_shipped_demo_ligand_parameters_are_what_antechamber_computes_here(t
     molecule = ligands.ligand_molecule(PDB_1HPV, "478", complexes.KNOWN_LIGANDS["478"][1])
     key = gaff.parameter_key(molecule)
     shipped = os.path.join(gaff.SHIPPED_PARAMETERS, key + ".json")
+    pinned = pinned_version("rdkit")
+    if not os.path.isfile(shipped) and pinned != rdkit.__version__:
+        # The key covers the molecule block, which RDKit writes a little differently from one release to another
+        # (Debian's Python for the 7.7 tests has its own): the shipped file is for the demo's pinned environment.
+        pytest.skip(f"the shipped parameters are for the pinned RDKit {pinned}; this is RDKit {rdkit.__version__}")
     assert os.path.isfile(shipped), (
         f"no shipped parameters for key {key} (have: {os.listdir(gaff.SHIPPED_PARAMETERS)}): "
         "run tools/ship_ligand_parameters.py"
