@@ -43,7 +43,7 @@ from openmm import app, unit
 from . import progress
 from .cache import default_cache_dir
 from .errors import LigandError
-from .gaff import CHARGE_METHODS, log_stream
+from .gaff import CHARGE_METHODS
 from .ligands import atom_names, ligand_lines, ligand_molecule, residue_names_in, small_molecule  # noqa: F401
 
 # 3: parmchk2 given the GAFF file by path (see gaff.CACHE_VERSION); 2: GAFF2 + AM1-BCC from AmberTools (1: Open Babel
@@ -230,7 +230,7 @@ def build_complex(
         context.setPositions(positions)
         stage = f"minimizing {system.getNumParticles()} atoms ({minimize} iterations at most)"
         expected = "about 2 min for 1HPV's 36k atoms on 2 CPU cores, seconds on a GPU"
-        with progress.waiting(stage, expected, log_stream(log)) if verbose else contextlib.nullcontext():
+        with progress.waiting(stage, expected, progress.log_stream(log)) if verbose else contextlib.nullcontext():
             openmm.LocalEnergyMinimizer.minimize(context, 10.0, int(minimize))
         positions = context.getState(getPositions=True).getPositions()
         del context

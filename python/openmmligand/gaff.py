@@ -372,7 +372,7 @@ def run_antechamber(
     stage = f"  antechamber and sqm: {force_field} types and {CHARGE_METHODS[charge_method]} charges, {molecule.GetNumAtoms()} atoms"
     with (
         (
-            progress.waiting(stage, _expected_duration(molecule.GetNumAtoms(), charge_method), log_stream(log))
+            progress.waiting(stage, _expected_duration(molecule.GetNumAtoms(), charge_method), progress.log_stream(log))
             if log
             else contextlib.nullcontext()
         ),
@@ -453,26 +453,6 @@ def _expected_duration(atoms: int, charge_method: str) -> str:
     if atoms <= 30:
         return "under a minute"
     return "minutes: about 5-10 for a drug of 70 atoms (amprenavir) on 2 cores, much longer for a large cage"
-
-
-def log_stream(log):
-    """The stream a log function writes to (print: standard output), for progress.waiting."""
-    return sys.stdout if log is print else _LogStream(log)
-
-
-class _LogStream:
-    """A write()-able stream that passes whole lines to a log function (not a terminal: one line a minute)."""
-
-    def __init__(self, log):
-        self.log = log
-
-    def write(self, text):
-        for line in text.replace("\r", "").splitlines():
-            if line.strip():
-                self.log(line)
-
-    def flush(self):
-        pass
 
 
 def _with_exact_net_charge(result, net_charge):

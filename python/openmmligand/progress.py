@@ -64,3 +64,23 @@ def waiting(stage: str, expected: str, stream=None, interval: float = 60.0):
         thread.join()
         ending = "\r" if terminal else ""
         print(f"{ending}  done in {format_seconds(time.monotonic() - started)}      ", file=stream, flush=True)
+
+
+def log_stream(log):
+    """The stream a log function writes to (print: standard output), for progress.waiting."""
+    return sys.stdout if log is print else _LogStream(log)
+
+
+class _LogStream:
+    """A write()-able stream that passes whole lines to a log function (not a terminal: one line a minute)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def write(self, text):
+        for line in text.replace("\r", "").splitlines():
+            if line.strip():
+                self.log(line)
+
+    def flush(self):
+        pass

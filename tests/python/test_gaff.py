@@ -162,7 +162,7 @@ def test_a_long_stage_shows_signs_of_life():
     """progress.waiting on a log (not a terminal): the stage and its expected duration, a line while it runs, the
     time it took."""
     lines = []
-    with progress.waiting("sqm: AM1-BCC", "about 5 min", gaff.log_stream(lines.append), interval=0.05):
+    with progress.waiting("sqm: AM1-BCC", "about 5 min", progress.log_stream(lines.append), interval=0.05):
         time.sleep(0.2)
     assert lines[0] == "sqm: AM1-BCC (expected: about 5 min)"
     assert any("still running" in line and "elapsed" in line for line in lines[1:-1]), lines
